@@ -1,0 +1,417 @@
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from .markdown import render_markdown
+
+# A pragmatic BCP 47 shape check: language, optional script, region and variants ("en", "de-CH",
+# "zh-Hant-TW", "sr-Latn"). Full registry validation is not an editor's problem.
+bcp47_validator = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$",
+    _('Enter a BCP 47 language tag such as "en", "de" or "de-CH".'),
+)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "review", _("In review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Moving into or out of these states is publishing; only holders of articles.publish_article may.
+PUBLISHING_STATUSES = frozenset({Status.PUBLISHED, Status.WITHDRAWN})
+
+
+class SlugManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Section(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, help_text=_("Used in the section's web address.")
+    )
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Shown at the top of the section page.")
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Sections are listed in the navigation by position.")
+    )
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Author(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=200, unique=True, help_text=_("Used in the author page's address.")
+    )
+    job_title = models.CharField(
+        _("job title"),
+        max_length=200,
+        blank=True,
+        help_text=_('For example "China correspondent".'),
+    )
+    bio = models.TextField(
+        _("short bio"), blank=True, help_text=_("A sentence or two, shown on the author page.")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author_profile",
+        help_text=_("Optional: guest contributors and wire writers need no login."),
+    )
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, now=None):
+        """Articles readers may see: published, and not scheduled for later. The only gate."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(published_at__isnull=True) | Q(published_at__lte=now), status=Status.PUBLISHED
+        )
+
+    def with_listing_relations(self):
+        """Everything a teaser shows, in a fixed number of queries whatever the page size."""
+        return (
+            self.select_related("section")
+            .defer("body", "body_html")
+            .prefetch_related(
+                models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+                "tags",
+            )
+        )
+
+
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Article(models.Model):
+    headline = models.CharField(_("headline"), max_length=250)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=250,
+        unique=True,
+        help_text=_("The article's web address. Changing it after publication breaks links."),
+    )
+    standfirst = models.TextField(
+        _("standfirst"),
+        blank=True,
+        help_text=_("The dek: one or two sentences under the headline."),
+    )
+    body = models.TextField(
+        _("body"), help_text=_("Markdown. Use ## for subheadings, *italics*, **bold**, [links](…).")
+    )
+    body_html = models.TextField(_("body HTML"), editable=False, default="")
+    content_digest = models.CharField(
+        _("content digest"),
+        max_length=64,
+        editable=False,
+        default="",
+        help_text=_("Fingerprint of the headline, standfirst and body, for translation tracking."),
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="articles"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=35,
+        default="en",
+        validators=[bcp47_validator],
+        help_text=_('The language the article is written in, as a BCP 47 tag ("en", "de").'),
+    )
+    authors = models.ManyToManyField(
+        Author, through="Byline", related_name="articles", verbose_name=_("authors")
+    )
+    tags = TaggableManager(
+        through="TaggedArticle", blank=True, verbose_name=_("tags"), help_text=_("Comma-separated.")
+    )
+    lead_image = models.ImageField(
+        _("lead image"),
+        upload_to="articles/%Y/%m/",
+        blank=True,
+        max_length=255,
+        width_field="lead_image_width",
+        height_field="lead_image_height",
+    )
+    # Stored so pages reserve the image's space before it loads (no layout shift).
+    lead_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_image_alt = models.CharField(
+        _("alt text"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the picture shows, for readers who cannot see it."),
+    )
+    lead_image_caption = models.TextField(_("caption"), blank=True)
+    lead_image_credit = models.CharField(
+        _("credit"), max_length=200, blank=True, help_text=_('Photographer / agency, e.g. "dpa".')
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("Leave empty to publish undated; a future time schedules the article."),
+    )
+    related_articles = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, verbose_name=_("related articles")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = ArticleManager()
+
+    class Meta:
+        ordering = [F("published_at").desc(nulls_last=True), "-created_at"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        permissions = [("publish_article", _("Can publish and withdraw articles"))]
+        indexes = [models.Index(fields=["status", "published_at"], name="article_status_pub_idx")]
+
+    def __str__(self):
+        return self.headline
+
+    def get_absolute_url(self):
+        return reverse("articles:article-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def is_public(self):
+        return Article.objects.published().filter(pk=self.pk).exists()
+
+    def refresh_derived_fields(self):
+        """Render the reader HTML and fingerprint the text; runs on every save, fixtures too."""
+        self.body_html = render_markdown(self.body)
+        self.content_digest = text_digest(self.headline, self.standfirst, self.body)
+
+    def publish(self, now=None):
+        self.status = Status.PUBLISHED
+        if self.published_at is None:
+            self.published_at = now or timezone.now()
+
+    def withdraw(self):
+        self.status = Status.WITHDRAWN
+
+
+def text_digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+class BylineRole(models.TextChoices):
+    REPORTER = "reporter", _("Reporter")
+    PHOTOGRAPHER = "photographer", _("Photographer")
+    TRANSLATOR = "translator", _("Translator")
+    EDITOR = "editor", _("Editor")
+    CONTRIBUTOR = "contributor", _("Contributor")
+
+
+class BylineManager(models.Manager):
+    def get_by_natural_key(self, article_slug, author_slug, role):
+        return self.get(article__slug=article_slug, author__slug=author_slug, role=role)
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="bylines"
+    )
+    author = models.ForeignKey(
+        Author, verbose_name=_("author"), on_delete=models.PROTECT, related_name="bylines"
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=BylineRole.choices, default=BylineRole.REPORTER
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Bylines are shown in this order.")
+    )
+
+    objects = BylineManager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "author", "role"], name="byline_unique_author_role"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.author} ({self.get_role_display()})"
+
+    def natural_key(self):
+        return (*self.article.natural_key(), *self.author.natural_key(), self.role)
+
+    natural_key.dependencies = ["articles.article", "articles.author"]
+
+
+class TaggedArticleManager(models.Manager):
+    def get_by_natural_key(self, article_slug, tag_name):
+        return self.get(content_object__slug=article_slug, tag__name=tag_name)
+
+
+class TaggedArticle(TaggedItemBase):
+    """Tags on articles through a real foreign key: indexed joins and natural keys in fixtures."""
+
+    content_object = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    objects = TaggedArticleManager()
+
+    class Meta:
+        verbose_name = _("article tag")
+        verbose_name_plural = _("article tags")
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_article_unique")
+        ]
+
+    def natural_key(self):
+        return (*self.content_object.natural_key(), *self.tag.natural_key())
+
+    natural_key.dependencies = ["articles.article", "taggit.tag"]
+
+
+class ArticleTranslationManager(models.Manager):
+    def get_by_natural_key(self, article_slug, language):
+        return self.get(article__slug=article_slug, language=language)
+
+
+class ArticleTranslation(models.Model):
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=35,
+        validators=[bcp47_validator],
+        help_text=_('The language of this translation, as a BCP 47 tag ("de").'),
+    )
+    headline = models.CharField(_("headline"), max_length=250)
+    slug = models.SlugField(_("slug"), max_length=250)
+    standfirst = models.TextField(_("standfirst"), blank=True)
+    body = models.TextField(_("body"), help_text=_("Markdown, like the original."))
+    body_html = models.TextField(_("body HTML"), editable=False, default="")
+    translators = models.ManyToManyField(
+        Author, blank=True, related_name="translations", verbose_name=_("translators")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    source_digest = models.CharField(
+        _("translated from version"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Fingerprint of the original's text this translation was made from; "
+            "set automatically when the translation is created."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ArticleTranslationManager()
+
+    class Meta:
+        ordering = ["article", "language"]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "language"], name="translation_unique_language"
+            ),
+            models.UniqueConstraint(fields=["language", "slug"], name="translation_unique_slug"),
+        ]
+
+    def __str__(self):
+        return f"{self.headline} [{self.language}]"
+
+    def natural_key(self):
+        return (*self.article.natural_key(), self.language)
+
+    natural_key.dependencies = ["articles.article"]
+
+    def clean(self):
+        if self.article_id and self.language == self.article.language:
+            raise ValidationError(
+                {"language": _("A translation must be in a language other than the original's.")}
+            )
+
+    def refresh_derived_fields(self):
+        self.body_html = render_markdown(self.body)
+        if not self.source_digest and self.article_id:
+            self.source_digest = self.article.content_digest
+
+    @property
+    def is_stale(self):
+        return self.source_digest != self.article.content_digest

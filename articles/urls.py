@@ -1,0 +1,28 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class UnicodeSlugConverter:
+    """Slugs as taggit makes them: letters of any script, digits, hyphens, underscores."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(UnicodeSlugConverter, "uslug")
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article-detail"),
+    path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section-detail"),
+    path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag-detail"),
+    path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author-detail"),
+]

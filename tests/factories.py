@@ -1,0 +1,45 @@
+"""Small builders for test data: each makes one valid object and takes overrides."""
+
+from datetime import timedelta
+from itertools import count
+
+from django.utils import timezone
+
+from articles.models import Article, Author, Byline, BylineRole, Section, Status
+
+_sequence = count(1)
+
+
+def make_section(**fields) -> Section:
+    n = next(_sequence)
+    fields.setdefault("name", f"Section {n}")
+    fields.setdefault("slug", f"section-{n}")
+    return Section.objects.create(**fields)
+
+
+def make_author(**fields) -> Author:
+    n = next(_sequence)
+    fields.setdefault("name", f"Author {n}")
+    fields.setdefault("slug", f"author-{n}")
+    return Author.objects.create(**fields)
+
+
+def make_article(*, authors=(), tags=(), **fields) -> Article:
+    """A published article from an hour ago, unless told otherwise."""
+    n = next(_sequence)
+    fields.setdefault("headline", f"Headline number {n}")
+    fields.setdefault("slug", f"headline-{n}")
+    fields.setdefault("standfirst", f"Standfirst of article {n}.")
+    fields.setdefault("body", f"Body paragraph of article {n}.")
+    fields.setdefault("status", Status.PUBLISHED)
+    fields.setdefault("published_at", timezone.now() - timedelta(hours=1))
+    if "section" not in fields:
+        fields["section"] = make_section()
+    article = Article.objects.create(**fields)
+    for position, author in enumerate(authors):
+        Byline.objects.create(
+            article=article, author=author, position=position, role=BylineRole.REPORTER
+        )
+    if tags:
+        article.tags.add(*tags)
+    return article
