@@ -96,7 +96,9 @@ def test_translation_records_the_source_version_and_goes_stale_when_the_original
 
 def test_an_article_has_at_most_one_translation_per_language():
     article = make_article()
-    ArticleTranslation.objects.create(article=article, language="de", headline="A", slug="a", body="x")
+    ArticleTranslation.objects.create(
+        article=article, language="de", headline="A", slug="a", body="x"
+    )
 
     with pytest.raises(IntegrityError), transaction.atomic():
         ArticleTranslation.objects.create(
@@ -106,7 +108,9 @@ def test_an_article_has_at_most_one_translation_per_language():
 
 def test_a_translation_cannot_be_in_the_original_language():
     article = make_article(language="en")
-    translation = ArticleTranslation(article=article, language="en", headline="A", slug="a", body="x")
+    translation = ArticleTranslation(
+        article=article, language="en", headline="A", slug="a", body="x"
+    )
 
     with pytest.raises(ValidationError) as error:
         translation.full_clean()
@@ -129,7 +133,11 @@ def test_language_rejects_what_is_not_a_bcp47_tag(tag):
 
 
 def test_bylines_keep_their_order():
-    first, second, third = make_author(name="Zoe"), make_author(name="Adam"), make_author(name="Mia")
+    first, second, third = (
+        make_author(name="Zoe"),
+        make_author(name="Adam"),
+        make_author(name="Mia"),
+    )
     article = make_article(authors=[first, second, third])
 
     assert [b.author.name for b in article.bylines.all()] == ["Zoe", "Adam", "Mia"]

@@ -171,7 +171,9 @@ def test_lead_image_shows_with_alt_caption_and_credit(client):
     response = client.get(article.get_absolute_url())
 
     html = response.content.decode()
-    assert f'src="{article.lead_image.url}" alt="Two men shaking hands" width="1" height="1"' in html
+    assert (
+        f'src="{article.lead_image.url}" alt="Two men shaking hands" width="1" height="1"' in html
+    )
     assert "The leaders meet." in html
     assert "Photo: Agency / Photographer" in html
 
@@ -329,9 +331,7 @@ def test_home_page_query_count_is_small_and_does_not_grow_with_tags_or_bylines(c
     small = _query_count(client, reverse("articles:home"))
 
     for _ in range(5):
-        make_article(
-            authors=[make_author() for _ in range(4)], tags=[f"Tag {n}" for n in range(6)]
-        )
+        make_article(authors=[make_author() for _ in range(4)], tags=[f"Tag {n}" for n in range(6)])
     large = _query_count(client, reverse("articles:home"))
 
     assert small <= 6
