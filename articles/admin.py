@@ -51,7 +51,13 @@ class SectionAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_total=Count("articles"))
+        # Aggregation drops Meta.ordering, which the autocomplete's pagination needs.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_total=Count("articles"))
+            .order_by("position", "name")
+        )
 
     @admin.display(description=_("articles"), ordering="article_total")
     def article_count(self, section):
@@ -72,6 +78,7 @@ class AuthorAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .select_related("user")
             .annotate(article_total=Count("articles", distinct=True))
+            .order_by("name")
         )
 
     @admin.display(description=_("articles"), ordering="article_total")

@@ -1,0 +1,201 @@
+"""Settings come from the environment; each case runs in a fresh interpreter to read them anew."""
+
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management.utils import get_random_secret_key
+
+PRODUCTION_KEY = get_random_secret_key()
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
+    }
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def read_settings(*names: str, **env: str) -> dict:
+    code = (
+        "import json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'newsroom.settings'\n"
+        "from django.conf import settings\n"
+        f"print(json.dumps({{n: getattr(settings, n, None) for n in {names!r}}}, default=str))"
+    )
+    result = run_python(code, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    code = "import sys; from manage import main; sys.argv = ['manage.py', *sys.argv[1:]]; main()"
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
+    }
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_check_deploy_is_clean_with_debug_off_and_a_real_key():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", DJANGO_SECRET_KEY=PRODUCTION_KEY
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_a_missing_secret_key_with_debug_off_is_a_clear_error():
+    result = manage("check")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    assert read_settings("DEBUG", DJANGO_SECRET_KEY=PRODUCTION_KEY)["DEBUG"] is False
+    assert read_settings("DEBUG", DJANGO_DEBUG="true")["DEBUG"] is True
+
+
+def test_a_malformed_boolean_is_a_clear_error():
+    result = manage("check", DJANGO_DEBUG="perhaps")
+
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be true or false, not 'perhaps'" in result.stderr
+
+
+HTTPS_SETTINGS = (
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+)
+
+
+def test_https_hardening_is_on_by_default_in_production():
+    values = read_settings(*HTTPS_SETTINGS, "SECURE_HSTS_PRELOAD", DJANGO_SECRET_KEY=PRODUCTION_KEY)
+
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_HSTS_SECONDS"] >= 31_536_000
+
+
+def test_plain_http_switches_off_only_the_https_settings():
+    names = (*HTTPS_SETTINGS, "DEBUG", "STORAGES", "X_FRAME_OPTIONS", "SECRET_KEY", "ALLOWED_HOSTS")
+    plain = read_settings(*names, DJANGO_SECRET_KEY=PRODUCTION_KEY, DJANGO_HTTPS="false")
+    secure = read_settings(*names, DJANGO_SECRET_KEY=PRODUCTION_KEY)
+
+    assert plain["SECURE_SSL_REDIRECT"] is False
+    assert plain["SESSION_COOKIE_SECURE"] is False
+    assert plain["SECURE_HSTS_SECONDS"] == 0
+    for name in ("DEBUG", "STORAGES", "X_FRAME_OPTIONS", "SECRET_KEY", "ALLOWED_HOSTS"):
+        assert plain[name] == secure[name], name
+
+
+def test_hosts_and_trusted_origins_come_from_the_environment():
+    values = read_settings(
+        "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+        DJANGO_SECRET_KEY=PRODUCTION_KEY,
+        DJANGO_ALLOWED_HOSTS="news.example.org, www.news.example.org",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://news.example.org",
+    )
+
+    assert values["ALLOWED_HOSTS"] == ["news.example.org", "www.news.example.org"]
+    assert values["CSRF_TRUSTED_ORIGINS"] == ["https://news.example.org"]
+    default = read_settings("ALLOWED_HOSTS", DJANGO_SECRET_KEY=PRODUCTION_KEY)["ALLOWED_HOSTS"]
+    assert "*" not in default
+
+
+def test_database_defaults_to_sqlite_in_the_project_and_follows_database_url():
+    default = read_settings("DATABASES", DJANGO_SECRET_KEY=PRODUCTION_KEY)["DATABASES"]["default"]
+    assert default["ENGINE"] == "django.db.backends.sqlite3"
+    assert default["NAME"] == str(settings.BASE_DIR / "db.sqlite3")
+
+    postgres = read_settings(
+        "DATABASES",
+        DJANGO_SECRET_KEY=PRODUCTION_KEY,
+        DATABASE_URL="postgres://news:pw@db.internal:5433/newsroom",
+    )["DATABASES"]["default"]
+    assert postgres["ENGINE"] == "django.db.backends.postgresql"
+    assert (postgres["HOST"], postgres["PORT"], postgres["NAME"]) == (
+        "db.internal",
+        5433,
+        "newsroom",
+    )
+
+
+def test_cache_is_local_memory_without_redis_url():
+    caches = read_settings("CACHES", DJANGO_SECRET_KEY=PRODUCTION_KEY)["CACHES"]
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_redis_url_makes_redis_the_cache_and_it_round_trips():
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'newsroom.settings'\n"
+        "import django; django.setup()\n"
+        "from django.core.cache import caches\n"
+        "cache = caches['default']\n"
+        "cache.set('newsroom-test', 'kept', 30)\n"
+        "print(type(cache).__name__, cache.get('newsroom-test'))\n"
+        "cache.delete('newsroom-test')"
+    )
+    result = run_python(
+        code, DJANGO_SECRET_KEY=PRODUCTION_KEY, REDIS_URL="redis://127.0.0.1:6379/15"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["RedisCache", "kept"]
+
+
+def test_production_serves_hashed_compressed_static_files(tmp_path):
+    env = {
+        "DJANGO_SECRET_KEY": PRODUCTION_KEY,
+        "DJANGO_HTTPS": "false",
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    collected = manage("collectstatic", "--no-input", "-v", "0", **env)
+    assert collected.returncode == 0, collected.stderr
+    css = list((tmp_path / "static" / "articles").glob("site.*.css"))
+    assert css, "no hashed stylesheet"
+    assert list((tmp_path / "static" / "articles").glob("site.*.css.gz"))
+
+    assert manage("migrate", "-v", "0", **env).returncode == 0
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'newsroom.settings'\n"
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "client = Client()\n"
+        "page = client.get('/en/', headers={'host': 'localhost'}).content.decode()\n"
+        f"href = '/static/articles/{css[0].name}'\n"
+        "print(href in page)\n"
+        "response = client.get(href, headers={'host': 'localhost', 'accept-encoding': 'gzip'})\n"
+        "print(response.status_code, response.headers.get('Content-Encoding'),"
+        " 'immutable' in response.headers.get('Cache-Control', ''))"
+    )
+    result = run_python(code, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "200", "gzip", "True"]
