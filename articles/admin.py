@@ -42,6 +42,9 @@ class PublishingPermissionMixin:
     def has_publish_permission(self, request):
         return request.user.has_perm(PUBLISH_PERMISSION)
 
+    class Media:
+        css = {"all": ["articles/admin.css"]}
+
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
