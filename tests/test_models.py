@@ -181,3 +181,39 @@ def test_publishing_sets_a_time_only_when_none_was_given():
     scheduled = make_article(status=Status.DRAFT, published_at=embargoed)
     scheduled.publish()
     assert scheduled.published_at == embargoed
+
+
+def test_content_moves_between_sites_with_dumpdata_and_loaddata(tmp_path):
+    from django.core.management import call_command
+    from taggit.models import Tag
+
+    from articles.models import Author, Section
+
+    author = make_author(slug="mover")
+    first = make_article(slug="first", authors=[author], tags=["Ports", "Trade"])
+    second = make_article(slug="second", section=first.section)
+    first.related_articles.add(second)
+    ArticleTranslation.objects.create(
+        article=first, language="de", headline="Erster", slug="erster", body="Text."
+    )
+    dump = tmp_path / "content.json"
+    call_command(
+        "dumpdata",
+        "articles",
+        "taggit",
+        natural_foreign=True,
+        natural_primary=True,
+        output=str(dump),
+        verbosity=0,
+    )
+    for model in (ArticleTranslation, Byline, TaggedArticle, Article, Author, Section, Tag):
+        model.objects.all().delete()
+
+    call_command("loaddata", str(dump), verbosity=0)
+
+    moved = Article.objects.get(slug="first")
+    assert [b.author.slug for b in moved.bylines.all()] == ["mover"]
+    assert sorted(moved.tags.names()) == ["Ports", "Trade"]
+    assert [a.slug for a in moved.related_articles.all()] == ["second"]
+    assert moved.translations.get().headline == "Erster"
+    assert moved.body_html == first.body_html
