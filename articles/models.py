@@ -251,6 +251,10 @@ class Article(models.Model):
 
     def refresh_derived_fields(self):
         """Render the reader HTML and fingerprint the text; runs on every save, fixtures too."""
+        self.standfirst, self.body = (
+            normalize_newlines(self.standfirst),
+            normalize_newlines(self.body),
+        )
         self.body_html = render_markdown(self.body)
         self.content_digest = text_digest(self.headline, self.standfirst, self.body)
 
@@ -261,6 +265,11 @@ class Article(models.Model):
 
     def withdraw(self):
         self.status = Status.WITHDRAWN
+
+
+def normalize_newlines(text: str) -> str:
+    # Browsers submit textareas with CRLF; an unedited save must not look like a text change.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def text_digest(*parts: str) -> str:
@@ -408,6 +417,10 @@ class ArticleTranslation(models.Model):
             )
 
     def refresh_derived_fields(self):
+        self.standfirst, self.body = (
+            normalize_newlines(self.standfirst),
+            normalize_newlines(self.body),
+        )
         self.body_html = render_markdown(self.body)
         if not self.source_digest and self.article_id:
             self.source_digest = self.article.content_digest

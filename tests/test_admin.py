@@ -348,3 +348,21 @@ def test_deleting_an_author_with_bylines_is_refused_not_cascaded(admin_client):
 
     assert response.status_code == 200
     assert Byline.objects.filter(author=author).exists()
+
+
+def test_saving_unchanged_text_from_the_browser_keeps_the_content_version(admin_client):
+    article = make_article(standfirst="One.\nTwo.", body="First.\n\n## Sub\n\nSecond.")
+    digest = article.content_digest
+
+    # Browsers send textarea line breaks as CRLF.
+    response = admin_client.post(
+        reverse("admin:articles_article_change", args=[article.pk]),
+        article_form_data(
+            article, standfirst="One.\r\nTwo.", body=article.body.replace("\n", "\r\n")
+        ),
+    )
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.content_digest == digest
+    assert "\r" not in article.body
