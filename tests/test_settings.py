@@ -11,20 +11,20 @@ from django.core.management.utils import get_random_secret_key
 PRODUCTION_KEY = get_random_secret_key()
 
 
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `python -c ...` in the project with only the given settings variables set."""
     environment = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
     }
-    environment.update(env)
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", *args],
         cwd=settings.BASE_DIR,
-        env=environment,
+        env={**environment, **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
 
 
@@ -41,20 +41,7 @@ def read_settings(*names: str, **env: str) -> dict:
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     code = "import sys; from manage import main; sys.argv = ['manage.py', *sys.argv[1:]]; main()"
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
-    }
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_python(code, *args, **env)
 
 
 def test_check_deploy_is_clean_with_debug_off_and_a_real_key():
