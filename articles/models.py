@@ -245,10 +245,6 @@ class Article(models.Model):
     def natural_key(self):
         return (self.slug,)
 
-    @property
-    def is_public(self):
-        return Article.objects.published().filter(pk=self.pk).exists()
-
     def refresh_derived_fields(self):
         """Render the reader HTML and fingerprint the text; runs on every save, fixtures too."""
         self.standfirst, self.body = (
