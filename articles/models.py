@@ -115,15 +115,11 @@ class ArticleQuerySet(models.QuerySet):
             Q(published_at__isnull=True) | Q(published_at__lte=now), status=Status.PUBLISHED
         )
 
-    def with_listing_relations(self):
-        """Everything a teaser shows, in a fixed number of queries whatever the page size."""
-        return (
-            self.select_related("section")
-            .defer("body", "body_html")
-            .prefetch_related(
-                models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-                "tags",
-            )
+    def with_relations(self):
+        """Section, bylines with authors, and tags, in a fixed number of queries for any count."""
+        return self.select_related("section").prefetch_related(
+            models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            "tags",
         )
 
 

@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from .models import Article, Author, Byline, Section
+from .models import Article, Author, Section
 
 
 class PublishedArticleListView(ListView):
@@ -13,7 +13,8 @@ class PublishedArticleListView(ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        return Article.objects.published().with_listing_relations()
+        # Teasers never show the body, so it stays in the database.
+        return Article.objects.published().with_relations().defer("body", "body_html")
 
 
 class HomeView(PublishedArticleListView):
@@ -61,14 +62,12 @@ class ArticleDetailView(DetailView):
     def get_queryset(self):
         return (
             Article.objects.published()
-            .select_related("section")
+            .with_relations()
             .prefetch_related(
-                Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-                "tags",
                 Prefetch(
                     "related_articles",
-                    queryset=Article.objects.published().select_related("section"),
+                    queryset=Article.objects.published().only("headline", "slug", "language"),
                     to_attr="public_related_articles",
-                ),
+                )
             )
         )
