@@ -24,7 +24,7 @@ class PublishingStatusForm(forms.ModelForm):
 
     def clean_status(self):
         status = self.cleaned_data["status"]
-        previous = self.initial.get("status", Status.DRAFT) if self.instance.pk else Status.DRAFT
+        previous = self.instance.status  # a new object's default, or the stored status
         touches_publication = status in PUBLISHING_STATUSES or previous in PUBLISHING_STATUSES
         if status != previous and touches_publication and not self.can_publish:
             raise forms.ValidationError(
