@@ -351,3 +351,13 @@ def test_article_page_query_count_is_small_and_does_not_grow_with_tags_or_byline
 
     assert small <= 6
     assert large == small
+
+
+def test_server_error_page_renders_without_the_database(rf, django_assert_num_queries):
+    from django.views.defaults import server_error
+
+    with django_assert_num_queries(0):
+        response = server_error(rf.get("/en/"))
+
+    assert response.status_code == 500
+    assert "<h1>Something went wrong</h1>" in response.content.decode()
