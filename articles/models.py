@@ -331,6 +331,7 @@ class TaggedArticle(TaggedItemBase):
     objects = TaggedArticleManager()
 
     class Meta:
+        ordering = ["pk"]
         verbose_name = _("article tag")
         verbose_name_plural = _("article tags")
         constraints = [
@@ -359,7 +360,11 @@ class ArticleTranslation(models.Model):
         help_text=_('The language of this translation, as a BCP 47 tag ("de").'),
     )
     headline = models.CharField(_("headline"), max_length=250)
-    slug = models.SlugField(_("slug"), max_length=250)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=250,
+        help_text=_("The translation's web address; unique within its language."),
+    )
     standfirst = models.TextField(_("standfirst"), blank=True)
     body = models.TextField(_("body"), help_text=_("Markdown, like the original."))
     body_html = models.TextField(_("body HTML"), editable=False, default="")
