@@ -1,12 +1,43 @@
-from django.db.models.signals import pre_save
-from django.dispatch import receiver
+"""Where model changes fan out: derived fields, translation staleness, corrections, tag slugs."""
 
-from .models import Article, ArticleTranslation
+from django.db.models import Q
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+from taggit.models import Tag
+
+from .models import Article, ArticleTranslation, Correction
+from .tags import needs_new_slug, unique_tag_slug
 
 
 @receiver(pre_save, sender=Article)
 @receiver(pre_save, sender=ArticleTranslation)
+@receiver(pre_save, sender=Correction)
 def refresh_derived_fields(sender, instance, **kwargs):
     # A signal rather than save(): loaddata saves raw, bypassing save(), and fixtures must
     # still get their reader HTML without carrying a copy of it.
     instance.refresh_derived_fields()
+
+
+@receiver(post_save, sender=Article)
+def mark_translations_stale(sender, instance, raw=False, **kwargs):
+    """Translations made from other text than the original's current one are stale."""
+    instance.translations.filter(is_stale=False).exclude(
+        source_digest=instance.content_digest
+    ).update(is_stale=True)
+
+
+@receiver(post_save, sender=Correction)
+def correction_updates_article(sender, instance, raw=False, **kwargs):
+    """A correction or update moves the article's "updated" time; other notes do not."""
+    if not instance.revises_article:
+        return
+    Article.objects.filter(pk=instance.article_id).filter(
+        Q(revised_at__isnull=True) | Q(revised_at__lt=instance.noted_at)
+    ).update(revised_at=instance.noted_at)
+
+
+@receiver(pre_save, sender=Tag)
+def give_tag_a_working_slug(sender, instance, raw=False, **kwargs):
+    # taggit's own slugs can be empty ("🔥") or outgrow the column on a clash; ours cannot.
+    if needs_new_slug(instance):
+        instance.slug = unique_tag_slug(instance.name, exclude_pk=instance.pk)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from itertools import count
 
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from articles.models import Article, Author, Byline, BylineRole, Section, Status
@@ -43,3 +44,12 @@ def make_article(*, authors=(), tags=(), **fields) -> Article:
     if tags:
         article.tags.add(*tags)
     return article
+
+
+def make_staff(group_name: str, username: str | None = None, **fields) -> User:
+    """A staff account in one of the editorial groups (Reporters, Editors, Translators)."""
+    user = User.objects.create_user(
+        username or f"{group_name.lower()}-{next(_sequence)}", password="x", is_staff=True, **fields
+    )
+    user.groups.add(Group.objects.get(name=group_name))
+    return user

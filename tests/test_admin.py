@@ -36,6 +36,9 @@ def article_form_data(article=None, **overrides):
         "bylines-INITIAL_FORMS": "0",
         "translations-TOTAL_FORMS": "0",
         "translations-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+        "version": article.version if article else "",
     }
     data.update(overrides)
     return data
@@ -177,7 +180,7 @@ def test_reporter_cannot_publish_via_the_form(client):
     )
 
     assert response.status_code == 200
-    assert "You may not publish or withdraw" in response.content.decode()
+    assert "You may not publish" in response.content.decode()
     article.refresh_from_db()
     assert article.status == Status.DRAFT
 
@@ -188,10 +191,10 @@ def test_reporter_cannot_withdraw_a_published_article(client):
 
     response = client.post(
         reverse("admin:articles_article_change", args=[article.pk]),
-        article_form_data(article, status=Status.DRAFT),
+        article_form_data(article, status=Status.WITHDRAWN),
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 403
     article.refresh_from_db()
     assert article.status == Status.PUBLISHED
 
@@ -218,8 +221,8 @@ def test_reporter_does_not_get_the_publish_actions(client):
     response = client.get(reverse("admin:articles_article_changelist"))
 
     html = response.content.decode()
-    assert "publish_selected" not in html
-    assert "withdraw_selected" not in html
+    assert 'value="publish_now"' not in html
+    assert 'value="withdraw"' not in html
 
 
 def test_reporter_cannot_run_the_publish_action_by_posting_it(client):
@@ -228,7 +231,7 @@ def test_reporter_cannot_run_the_publish_action_by_posting_it(client):
 
     client.post(
         reverse("admin:articles_article_changelist"),
-        {"action": "publish_selected", "_selected_action": [draft.pk]},
+        {"action": "publish_now", "_selected_action": [draft.pk]},
     )
 
     draft.refresh_from_db()
@@ -238,17 +241,17 @@ def test_reporter_cannot_run_the_publish_action_by_posting_it(client):
 def test_editor_publishes_and_withdraws_with_actions(client):
     editor = staff_in("Editors")
     client.force_login(editor)
-    draft = make_article(status=Status.DRAFT, published_at=None)
+    draft = make_article(status=Status.DRAFT, published_at=None, authors=[make_author()])
     url = reverse("admin:articles_article_changelist")
 
-    client.post(url, {"action": "publish_selected", "_selected_action": [draft.pk]})
+    client.post(url, {"action": "publish_now", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     assert draft.status == Status.PUBLISHED
     assert draft.published_at is not None
     assert draft.updated_by == editor
     assert Article.objects.published().filter(pk=draft.pk).exists()
 
-    client.post(url, {"action": "withdraw_selected", "_selected_action": [draft.pk]})
+    client.post(url, {"action": "withdraw", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     assert draft.status == Status.WITHDRAWN
     assert not Article.objects.published().filter(pk=draft.pk).exists()
@@ -256,7 +259,7 @@ def test_editor_publishes_and_withdraws_with_actions(client):
 
 def test_editor_publishing_through_the_form_stamps_the_time(client):
     client.force_login(staff_in("Editors"))
-    article = make_article(status=Status.IN_REVIEW, published_at=None)
+    article = make_article(status=Status.IN_REVIEW, published_at=None, authors=[make_author()])
 
     response = client.post(
         reverse("admin:articles_article_change", args=[article.pk]),
@@ -311,7 +314,7 @@ def test_translator_cannot_publish_a_translation(client):
     )
 
     assert response.status_code == 200
-    assert "You may not publish or withdraw" in response.content.decode()
+    assert "You may not publish" in response.content.decode()
     assert not ArticleTranslation.objects.exists()
 
 

@@ -1,7 +1,6 @@
 import hashlib
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -11,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from .markdown import render_markdown
+from ..markdown import render_markdown
 
 # A pragmatic BCP 47 shape check: language, optional script, region and variants ("en", "de-CH",
 # "zh-Hant-TW", "sr-Latn"). Full registry validation is not an editor's problem.
@@ -30,6 +29,16 @@ class Status(models.TextChoices):
 
 # Moving into or out of these states is publishing; only holders of articles.publish_article may.
 PUBLISHING_STATUSES = frozenset({Status.PUBLISHED, Status.WITHDRAWN})
+
+
+class PublicationState(models.TextChoices):
+    """What editors see: the stored status, with "scheduled" told apart from "published"."""
+
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "review", _("In review")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class SlugManager(models.Manager):
@@ -115,6 +124,19 @@ class ArticleQuerySet(models.QuerySet):
             Q(published_at__isnull=True) | Q(published_at__lte=now), status=Status.PUBLISHED
         )
 
+    def scheduled(self, now=None):
+        """Published articles whose publication time is still to come."""
+        return self.filter(status=Status.PUBLISHED, published_at__gt=now or timezone.now())
+
+    def in_state(self, state, now=None):
+        """Articles in one PublicationState; "published" means live now, not scheduled."""
+        now = now or timezone.now()
+        if state == PublicationState.SCHEDULED:
+            return self.scheduled(now)
+        if state == PublicationState.PUBLISHED:
+            return self.published(now)
+        return self.filter(status=state)
+
     def with_relations(self):
         """Section, bylines with authors, and tags, in a fixed number of queries for any count."""
         return self.select_related("section").prefetch_related(
@@ -199,8 +221,26 @@ class Article(models.Model):
         db_index=True,
         help_text=_("Leave empty to publish undated; a future time schedules the article."),
     )
+    unsigned = models.BooleanField(
+        _("unsigned"),
+        default=False,
+        help_text=_("Tick for an article published without a byline (an editorial, a brief)."),
+    )
+    revised_at = models.DateTimeField(
+        _("updated for readers"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set by a correction or an update; silent fixes leave it alone."),
+    )
     related_articles = models.ManyToManyField(
         "self", symmetrical=False, blank=True, verbose_name=_("related articles")
+    )
+    # Editable so that change forms carry it back; the desk's form keeps it hidden.
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Counts saves, so that a form opened before someone else saved is refused."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -235,6 +275,11 @@ class Article(models.Model):
     def __str__(self):
         return self.headline
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("articles:article-detail", kwargs={"slug": self.slug})
 
@@ -249,6 +294,22 @@ class Article(models.Model):
         )
         self.body_html = render_markdown(self.body)
         self.content_digest = text_digest(self.headline, self.standfirst, self.body)
+
+    def is_scheduled(self, now=None):
+        return (
+            self.status == Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > (now or timezone.now())
+        )
+
+    def is_public(self, now=None):
+        return self.status == Status.PUBLISHED and not self.is_scheduled(now)
+
+    @property
+    def publication_state(self):
+        if self.is_scheduled():
+            return PublicationState.SCHEDULED
+        return PublicationState(self.status)
 
     def publish(self, now=None):
         self.status = Status.PUBLISHED
@@ -342,86 +403,3 @@ class TaggedArticle(TaggedItemBase):
         return (*self.content_object.natural_key(), *self.tag.natural_key())
 
     natural_key.dependencies = ["articles.article", "taggit.tag"]
-
-
-class ArticleTranslationManager(models.Manager):
-    def get_by_natural_key(self, article_slug, language):
-        return self.get(article__slug=article_slug, language=language)
-
-
-class ArticleTranslation(models.Model):
-    article = models.ForeignKey(
-        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="translations"
-    )
-    language = models.CharField(
-        _("language"),
-        max_length=35,
-        validators=[bcp47_validator],
-        help_text=_('The language of this translation, as a BCP 47 tag ("de").'),
-    )
-    headline = models.CharField(_("headline"), max_length=250)
-    slug = models.SlugField(
-        _("slug"),
-        max_length=250,
-        help_text=_("The translation's web address; unique within its language."),
-    )
-    standfirst = models.TextField(_("standfirst"), blank=True)
-    body = models.TextField(_("body"), help_text=_("Markdown, like the original."))
-    body_html = models.TextField(_("body HTML"), editable=False, default="")
-    translators = models.ManyToManyField(
-        Author, blank=True, related_name="translations", verbose_name=_("translators")
-    )
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
-    )
-    source_digest = models.CharField(
-        _("translated from version"),
-        max_length=64,
-        blank=True,
-        help_text=_(
-            "Fingerprint of the original's text this translation was made from; "
-            "set automatically when the translation is created."
-        ),
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = ArticleTranslationManager()
-
-    class Meta:
-        ordering = ["article", "language"]
-        verbose_name = _("translation")
-        verbose_name_plural = _("translations")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["article", "language"], name="translation_unique_language"
-            ),
-            models.UniqueConstraint(fields=["language", "slug"], name="translation_unique_slug"),
-        ]
-
-    def __str__(self):
-        return f"{self.headline} [{self.language}]"
-
-    def natural_key(self):
-        return (*self.article.natural_key(), self.language)
-
-    natural_key.dependencies = ["articles.article"]
-
-    def clean(self):
-        if self.article_id and self.language == self.article.language:
-            raise ValidationError(
-                {"language": _("A translation must be in a language other than the original's.")}
-            )
-
-    def refresh_derived_fields(self):
-        self.standfirst, self.body = (
-            normalize_newlines(self.standfirst),
-            normalize_newlines(self.body),
-        )
-        self.body_html = render_markdown(self.body)
-        if not self.source_digest and self.article_id:
-            self.source_digest = self.article.content_digest
-
-    @property
-    def is_stale(self):
-        return self.source_digest != self.article.content_digest

@@ -1,0 +1,357 @@
+"""The article desk: list, change form, workflow actions, corrections and translations inline."""
+
+from django.contrib import admin, messages
+from django.db.models import Prefetch
+from django.http import JsonResponse
+from django.urls import path
+from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import revisions, workflow
+from ..markdown import render_markdown
+from ..models import (
+    Article,
+    ArticleTranslation,
+    Byline,
+    Correction,
+    PublicationState,
+    Status,
+)
+from ..writing import writing_stats
+from .filters import AuthorFilter, PublicationStateFilter, StaleTranslationFilter, TagFilter
+from .forms import (
+    ArticleForm,
+    BylineInlineFormSet,
+    CorrectionForm,
+    CorrectionInlineFormSet,
+    describe_moment,
+    text_field_overrides,
+)
+from .history import RevisionAdminMixin
+from .share import ShareLinkAdminMixin
+
+
+class DeskAdminMixin(RevisionAdminMixin):
+    """What articles and translations share: roles, workflow steps, stamps, stale-form checks."""
+
+    formfield_overrides = text_field_overrides()
+
+    class Media:
+        css = {"all": ["articles/admin.css"]}
+        js = ["articles/desk.js"]
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        # Published, scheduled and withdrawn work is read-only to all but publishers.
+        return obj is None or not workflow.is_locked(obj, request.user)
+
+    def has_publish_permission(self, request):
+        return workflow.can_publish(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        stored_status = form.initial.get("status") if change else ""
+        if not change:
+            obj.created_by = request.user
+        obj.updated_by = request.user
+        if "status" in form.changed_data and obj.status == Status.PUBLISHED:
+            obj.publish()
+        super().save_model(request, obj, form, change)
+        workflow.record(obj, stored_status, obj.status, request.user)
+
+    @admin.display(description=gettext_lazy("last edited"))
+    def last_edited(self, obj):
+        if not obj.pk:
+            return "—"
+        return describe_moment(obj.updated_by, obj.updated_at)
+
+    @admin.display(description=gettext_lazy("workflow"))
+    def workflow_steps(self, obj):
+        steps = obj.status_changes.select_related("changed_by")[:20] if obj.pk else []
+        if not steps:
+            return "—"
+        return format_html(
+            '<ol class="workflow-steps">{}</ol>',
+            format_html_join(
+                "",
+                "<li>{} → <strong>{}</strong> · {}</li>",
+                (
+                    (
+                        step.get_from_status_display() or _("new"),
+                        step.get_to_status_display(),
+                        describe_moment(step.changed_by, step.changed_at),
+                    )
+                    for step in steps
+                ),
+            ),
+        )
+
+    def bulk_move(self, request, queryset, new_status, comment):
+        """Move each selected item one workflow step, reporting per item what happened."""
+        moved = 0
+        for obj in queryset:
+            if not self.has_change_permission(request, obj):
+                messages.error(request, _("“%s”: you may not change it.") % obj)
+                continue
+            seen = request.POST.get(f"version-{obj.pk}")
+            if seen and seen.isdigit() and int(seen) != obj.version:
+                messages.error(
+                    request,
+                    _(
+                        "“%(item)s” was changed by %(who)s since you loaded the list; nothing "
+                        "was done to it. Reload the list and try again."
+                    )
+                    % {"item": obj, "who": describe_moment(obj.updated_by, obj.updated_at)},
+                )
+                continue
+            try:
+                with revisions.revision(request.user, comment):
+                    workflow.move(obj, new_status, request.user)
+                    revisions.add_with_relations(obj)
+            except workflow.WorkflowError as error:
+                messages.error(request, _("“%(item)s”: %(why)s") % {"item": obj, "why": error})
+                continue
+            self.log_change(request, obj, comment)
+            moved += 1
+            messages.success(request, _("“%(item)s”: %(done)s") % {"item": obj, "done": comment})
+        return moved
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    formset = BylineInlineFormSet
+    extra = 1
+    autocomplete_fields = ["author"]
+    fields = ["author", "role", "position"]
+    ordering = ["position"]
+
+
+class CorrectionInline(admin.StackedInline):
+    model = Correction
+    form = CorrectionForm
+    formset = CorrectionInlineFormSet
+    formfield_overrides = text_field_overrides()
+    extra = 0
+    can_delete = False
+    fields = ["kind", "text", "noted_at"]
+    verbose_name_plural = gettext_lazy("corrections and updates (shown to readers)")
+
+    def has_change_permission(self, request, obj=None):
+        # A correction, once made, stays as readers saw it; a new one says what changed.
+        return False
+
+
+class ArticleTranslationInline(admin.TabularInline):
+    model = ArticleTranslation
+    extra = 0
+    fields = ["language", "headline", "status", "translation_state", "updated_at"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+    verbose_name_plural = gettext_lazy("translations (open one to edit it)")
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    @admin.display(description=gettext_lazy("up to date"))
+    def translation_state(self, translation):
+        if translation.is_stale:
+            return format_html('<span class="stale-marker">{}</span>', _("stale"))
+        return _("current")
+
+
+@admin.register(Article)
+class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
+    form = ArticleForm
+    list_display = [
+        "headline_column",
+        "section",
+        "state_column",
+        "byline_names",
+        "languages_column",
+        "updated_at",
+    ]
+    list_display_links = ["headline_column"]
+    list_filter = [
+        PublicationStateFilter,
+        "section",
+        AuthorFilter,
+        "language",
+        TagFilter,
+        StaleTranslationFilter,
+    ]
+    list_select_related = ["section", "updated_by"]
+    list_per_page = 50
+    search_fields = ["headline", "standfirst", "body", "slug", "bylines__author__name"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["section", "related_articles"]
+    inlines = [BylineInline, CorrectionInline, ArticleTranslationInline]
+    actions = ["submit_for_review", "publish_now", "withdraw"]
+    readonly_fields = [
+        "last_edited",
+        "state_column",
+        "workflow_steps",
+        "writing_stats",
+        "revised_at",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ]
+    fieldsets = [
+        (None, {"fields": ["last_edited", "version", "headline", "slug", "standfirst", "body"]}),
+        (gettext_lazy("Writing"), {"fields": ["writing_stats"]}),
+        (
+            gettext_lazy("Filing"),
+            {"fields": ["section", "language", "tags", "related_articles", "unsigned"]},
+        ),
+        (
+            gettext_lazy("Lead image"),
+            {
+                "fields": [
+                    "lead_image",
+                    "lead_image_alt",
+                    "lead_image_caption",
+                    "lead_image_credit",
+                ],
+                "classes": ["collapse"],
+            },
+        ),
+        (
+            gettext_lazy("Publication"),
+            {"fields": ["state_column", "status", "published_at", "revised_at", "workflow_steps"]},
+        ),
+        (
+            gettext_lazy("Record"),
+            {
+                "fields": ["created_at", "created_by", "updated_at", "updated_by"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+                Prefetch(
+                    "translations",
+                    queryset=ArticleTranslation.objects.only(
+                        "article_id", "language", "is_stale", "status"
+                    ).order_by("language"),
+                ),
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not workflow.can_publish(request.user):
+            # Setting the time is scheduling: an editor's call.
+            fields.append("published_at")
+        return fields
+
+    def get_urls(self):
+        return [
+            path(
+                "markdown-preview/",
+                self.admin_site.admin_view(self.markdown_preview_view),
+                name="articles_article_markdown_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def markdown_preview_view(self, request):
+        """The body as readers will get it, rendered by the same renderer."""
+        if request.method != "POST":
+            return JsonResponse({"error": _("Send the text with POST.")}, status=405)
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            return JsonResponse({"error": _("You may not write articles.")}, status=403)
+        text = request.POST.get("text", "")
+        return JsonResponse({"html": render_markdown(text), **writing_stats(text)})
+
+    @admin.display(description=gettext_lazy("headline"), ordering="headline")
+    def headline_column(self, article):
+        # The version the list was loaded with travels with a bulk action, to refuse stale ones.
+        return format_html(
+            '{}<input type="hidden" name="version-{}" value="{}">',
+            article.headline,
+            article.pk,
+            article.version,
+        )
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def state_column(self, article):
+        state = article.publication_state
+        label = PublicationState(state).label
+        if state == PublicationState.SCHEDULED:
+            return format_html(
+                '<span class="state state--scheduled">{} · {}</span>',
+                label,
+                localize(template_localtime(article.published_at)),
+            )
+        return format_html('<span class="state state--{}">{}</span>', state, label)
+
+    @admin.display(description=gettext_lazy("bylines"))
+    def byline_names(self, article):
+        if not article.bylines.all():
+            return _("unsigned") if article.unsigned else "—"
+        return ", ".join(byline.author.name for byline in article.bylines.all())
+
+    @admin.display(description=gettext_lazy("languages"))
+    def languages_column(self, article):
+        parts = [format_html("<strong>{}</strong>", article.language.upper())]
+        for translation in article.translations.all():
+            if translation.is_stale:
+                parts.append(
+                    format_html(
+                        '{} <span class="stale-marker" title="{}">{}</span>',
+                        translation.language.upper(),
+                        _("The original changed since this translation was made."),
+                        _("stale"),
+                    )
+                )
+            else:
+                parts.append(format_html("{}", translation.language.upper()))
+        return format_html_join(" · ", "{}", ((part,) for part in parts))
+
+    @admin.display(description=gettext_lazy("length"))
+    def writing_stats(self, article):
+        stats = writing_stats(article.body if article.pk else "")
+        return format_html(
+            '<span class="writing-stats" data-template="{}">{}</span>',
+            # Filled in by desk.js as the editor types.
+            _("WORDS words · about MINUTES min. to read"),
+            stats["summary"],
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = {"share": self.share_links_context(request, obj)} if obj else {}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    @admin.action(
+        description=gettext_lazy("Submit selected articles for review"), permissions=["change"]
+    )
+    def submit_for_review(self, request, queryset):
+        self.bulk_move(request, queryset, Status.IN_REVIEW, _("Submitted for review."))
+
+    @admin.action(
+        description=gettext_lazy("Publish selected articles now"), permissions=["publish"]
+    )
+    def publish_now(self, request, queryset):
+        self.bulk_move(request, queryset, Status.PUBLISHED, _("Published."))
+
+    @admin.action(description=gettext_lazy("Withdraw selected articles"), permissions=["publish"])
+    def withdraw(self, request, queryset):
+        self.bulk_move(request, queryset, Status.WITHDRAWN, _("Withdrawn."))

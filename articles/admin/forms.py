@@ -1,0 +1,243 @@
+"""The desk's forms: workflow rules, stale-form protection and clean text, checked on the server."""
+
+from django import forms
+from django.conf import settings
+from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.utils.formats import localize
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from taggit.models import Tag
+
+from .. import revisions, workflow
+from ..diff import field_diffs
+from ..models import Article, ArticleTranslation, Correction, Status, normalize_newlines
+
+TEXT_LABELS = {
+    "headline": gettext_lazy("Headline"),
+    "standfirst": gettext_lazy("Standfirst"),
+    "body": gettext_lazy("Body"),
+}
+
+
+class NormalizedTextField(forms.CharField):
+    """Textarea text with the LF line breaks it is stored with.
+
+    Browsers send CRLF; without this an untouched body counts as changed on every save.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_newlines(value) if value else value
+
+
+def language_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """The site's languages first, then every other language Django knows."""
+    site = [(code, str(name)) for code, name in settings.LANGUAGES]
+    known = {code for code, _name in site}
+    others = sorted(
+        ((code, str(name)) for code, name in ALL_LANGUAGES if code not in known),
+        key=lambda choice: choice[1],
+    )
+    choices = [*site, (_("Other languages"), others)]
+    if current and current not in known and current not in {code for code, _n in others}:
+        choices.insert(0, (current, current))
+    return choices
+
+
+def describe_user(user) -> str:
+    if user is None:
+        return _("someone")
+    return user.get_full_name() or user.get_username()
+
+
+def describe_moment(user, when) -> str:
+    return _("%(name)s at %(time)s") % {
+        "name": describe_user(user),
+        "time": localize(template_localtime(when)),
+    }
+
+
+class DeskForm(forms.ModelForm):
+    """Base of the article and translation forms.
+
+    - `version`: the version the editor opened. A save from an older version is refused with
+      who saved since and a diff of what they changed; nothing is overwritten.
+    - the status may only move along the workflow, and only as far as the user may take it.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    user = None  # set per request by the ModelAdmin's get_form()
+    conflict = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        if "status" in self.fields:
+            # Offer only the steps this user may take from here; clean_status still checks.
+            self.fields["status"].widget.choices = [
+                (value, label)
+                for value, label in self.fields["status"].choices
+                if value == self.instance.status
+                or workflow.allowed(self.instance, value, self.user)
+            ]
+        if "language" in self.fields:
+            self.fields["language"] = forms.ChoiceField(
+                label=self.fields["language"].label,
+                help_text=self.fields["language"].help_text,
+                choices=language_choices(self.initial.get("language")),
+                initial=self.fields["language"].initial,
+            )
+
+    def clean_version(self):
+        # A new object starts at its default; an existing one is checked against the database.
+        return self.cleaned_data.get("version") if self.instance.pk else self.instance.version
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        try:
+            workflow.check_transition(self.instance, status, self.user)
+        except workflow.WorkflowError as error:
+            raise forms.ValidationError(str(error), code="workflow") from None
+        return status
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk:
+            self._check_version(cleaned_data)
+        return cleaned_data
+
+    def _check_version(self, cleaned_data):
+        # Locks the row until the save commits (PostgreSQL), so two saves cannot both pass.
+        model = type(self.instance)
+        stored = (
+            model.objects.select_for_update().select_related("updated_by").get(pk=self.instance.pk)
+        )
+        seen = cleaned_data.get("version")
+        if seen == stored.version:
+            return
+        self.conflict = {
+            "by": describe_user(stored.updated_by),
+            "at": stored.updated_at,
+            "diffs": self._changes_since(seen, stored, cleaned_data),
+        }
+        raise forms.ValidationError(
+            _(
+                "%(who)s saved this since you opened it. Nothing was saved: your text is still "
+                "in the form. Compare their changes below, then reload the page to edit the "
+                "latest version."
+            )
+            % {"who": describe_moment(stored.updated_by, stored.updated_at)},
+            code="stale",
+        )
+
+    def _changes_since(self, seen, stored, cleaned_data):
+        """What the other editor changed; if their starting point is unknown, yours vs theirs."""
+        before = None
+        if seen is not None:
+            for version in revisions.history(stored)[:50]:
+                if version.field_dict.get("version") == seen:
+                    before = version.field_dict
+                    break
+        current = {name: getattr(stored, name) for name in TEXT_LABELS}
+        if before is None:
+            before = {name: cleaned_data.get(name, "") for name in TEXT_LABELS}
+        return [diff for diff in field_diffs(before, current, TEXT_LABELS) if diff["changed"]]
+
+
+class ArticleForm(DeskForm):
+    class Meta:
+        model = Article
+        fields = [
+            "headline",
+            "slug",
+            "standfirst",
+            "body",
+            "section",
+            "language",
+            "tags",
+            "related_articles",
+            "unsigned",
+            "lead_image",
+            "lead_image_alt",
+            "lead_image_caption",
+            "lead_image_credit",
+            "status",
+            "published_at",
+            "version",
+        ]
+
+    def clean_tags(self):
+        names = self.cleaned_data.get("tags") or []
+        limit = Tag._meta.get_field("name").max_length
+        too_long = [name for name in names if len(name) > limit]
+        if too_long:
+            raise forms.ValidationError(
+                _("A tag can be at most %(limit)d characters long: “%(tag)s…” has %(length)d.")
+                % {"limit": limit, "tag": too_long[0][:40], "length": len(too_long[0])},
+                code="tag_too_long",
+            )
+        return names
+
+
+class TranslationForm(DeskForm):
+    class Meta:
+        model = ArticleTranslation
+        fields = [
+            "article",
+            "language",
+            "headline",
+            "slug",
+            "standfirst",
+            "body",
+            "translators",
+            "status",
+            "version",
+        ]
+
+
+class BylineInlineFormSet(BaseInlineFormSet):
+    """A published article needs a byline unless an editor marked it unsigned."""
+
+    def clean(self):
+        super().clean()
+        article = self.instance
+        if article.status != Status.PUBLISHED or article.unsigned:
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("author") and not form.cleaned_data.get("DELETE")
+        ]
+        # Stored bylines the submission did not mention stay as they are.
+        mentioned = {form.instance.pk for form in self.initial_forms}
+        untouched = article.bylines.exclude(pk__in=mentioned).count() if article.pk else 0
+        problems = workflow.publication_problems(article, byline_count=len(kept) + untouched)
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+class CorrectionForm(forms.ModelForm):
+    class Meta:
+        model = Correction
+        fields = ["kind", "text", "noted_at"]
+
+
+class CorrectionInlineFormSet(BaseInlineFormSet):
+    """Corrections are appended to what readers have seen: published articles only."""
+
+    def clean(self):
+        super().clean()
+        added = [form for form in self.extra_forms if form.has_changed()]
+        if added and not self.instance.is_public():
+            raise forms.ValidationError(
+                _("Corrections and updates are for published articles; edit a draft directly.")
+            )
+
+
+def text_field_overrides():
+    return {models.TextField: {"form_class": NormalizedTextField}}

@@ -1,0 +1,50 @@
+"""Sections and authors: the people and places articles are filed under."""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Author, Section
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "article_count"]
+    list_editable = ["position"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        # Aggregation drops Meta.ordering, which the autocomplete's pagination needs.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_total=Count("articles"))
+            .order_by("position", "name")
+        )
+
+    @admin.display(description=_("articles"), ordering="article_total")
+    def article_count(self, section):
+        return section.article_total
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "job_title", "user", "article_count"]
+    list_filter = [("user", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "job_title", "bio"]
+    prepopulated_fields = {"slug": ["name"]}
+    raw_id_fields = ["user"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .annotate(article_total=Count("articles", distinct=True))
+            .order_by("name")
+        )
+
+    @admin.display(description=_("articles"), ordering="article_total")
+    def article_count(self, author):
+        return author.article_total

@@ -1,0 +1,152 @@
+"""The translation desk: the original beside the translation, and what changed in it since."""
+
+from django.contrib import admin, messages
+from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import revisions
+from ..diff import field_diffs
+from ..models import ArticleTranslation, Status
+from .articles import DeskAdminMixin
+from .filters import StaleFilter
+from .forms import TEXT_LABELS, TranslationForm, describe_user
+
+
+@admin.register(ArticleTranslation)
+class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
+    form = TranslationForm
+    change_form_template = "admin/articles/articletranslation/change_form.html"
+    list_display = ["headline", "article", "language", "status", "stale_column", "updated_at"]
+    list_filter = [StaleFilter, "language", "status"]
+    list_select_related = ["article"]
+    search_fields = ["headline", "standfirst", "body", "article__headline"]
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["article", "translators"]
+    actions = ["mark_current", "submit_for_review"]
+    readonly_fields = [
+        "last_edited",
+        "made_from",
+        "source_changes",
+        "original_text",
+        "workflow_steps",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "last_edited",
+                    "version",
+                    "article",
+                    "language",
+                    "headline",
+                    "slug",
+                    "standfirst",
+                    "body",
+                ],
+                "classes": ["translation-edit"],
+            },
+        ),
+        (
+            gettext_lazy("The original"),
+            {
+                "fields": ["made_from", "source_changes", "original_text"],
+                "classes": ["translation-original"],
+            },
+        ),
+        (gettext_lazy("Translation"), {"fields": ["translators", "status", "workflow_steps"]}),
+        (gettext_lazy("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        if change and "_mark_current" in request.POST:
+            obj.record_source()
+        super().save_model(request, obj, form, change)
+
+    def response_change(self, request, obj):
+        if "_mark_current" in request.POST:
+            self.message_user(
+                request, _("Marked up to date with the current original."), messages.SUCCESS
+            )
+        return super().response_change(request, obj)
+
+    @admin.display(description=gettext_lazy("up to date"), boolean=True, ordering="is_stale")
+    def stale_column(self, translation):
+        return not translation.is_stale
+
+    @admin.display(description=gettext_lazy("made from"))
+    def made_from(self, translation):
+        if not translation.pk or not translation.source_saved_at:
+            return _("The version of the original that is current when you save.")
+        text = _("Made from the version of %(time)s by %(name)s.") % {
+            "time": localize(template_localtime(translation.source_saved_at)),
+            "name": describe_user(translation.source_saved_by),
+        }
+        if translation.is_stale:
+            return format_html(
+                '{} <span class="stale-marker">{}</span>',
+                text,
+                _("The original has changed since: this translation is stale."),
+            )
+        return text
+
+    @admin.display(description=gettext_lazy("changed in the original since"))
+    def source_changes(self, translation):
+        if not translation.pk:
+            return "—"
+        before = {
+            "headline": translation.source_headline,
+            "standfirst": translation.source_standfirst,
+            "body": translation.source_body,
+        }
+        article = translation.article
+        now = {name: getattr(article, name) for name in TEXT_LABELS}
+        changed = [diff for diff in field_diffs(before, now, TEXT_LABELS) if diff["changed"]]
+        if not changed:
+            return _("Nothing: the translation follows the current original.")
+        return format_html_join(
+            "",
+            '<div class="diff"><h4>{}</h4><div class="diff__text">{}</div></div>',
+            ((diff["label"], diff["diff"]) for diff in changed),
+        )
+
+    @admin.display(description=gettext_lazy("original text"))
+    def original_text(self, translation):
+        if not translation.pk:
+            return _("Choose the article and save once to see its text here.")
+        article = translation.article
+        return format_html(
+            '<div class="original" lang="{}"><p class="original__headline">{}</p>'
+            '<p class="original__standfirst">{}</p><div class="original__body">{}</div></div>',
+            article.language,
+            article.headline,
+            article.standfirst,
+            article.body,
+        )
+
+    @admin.action(
+        description=gettext_lazy("Mark selected translations up to date with the original"),
+        permissions=["change"],
+    )
+    def mark_current(self, request, queryset):
+        for translation in queryset.select_related("article"):
+            if not self.has_change_permission(request, translation):
+                messages.error(request, _("“%s”: you may not change it.") % translation)
+                continue
+            with revisions.revision(request.user, _("Marked up to date with the original.")):
+                translation.record_source()
+                translation.updated_by = request.user
+                translation.save()
+            messages.success(request, _("“%s”: marked up to date.") % translation)
+
+    @admin.action(
+        description=gettext_lazy("Submit selected translations for review"),
+        permissions=["change"],
+    )
+    def submit_for_review(self, request, queryset):
+        self.bulk_move(request, queryset, Status.IN_REVIEW, _("Submitted for review."))

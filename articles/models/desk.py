@@ -1,0 +1,191 @@
+"""The desk's records about articles: workflow steps, share links and corrections."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..markdown import render_markdown
+from .article import Article, Status, normalize_newlines
+from .translation import ArticleTranslation
+
+
+class StatusChange(models.Model):
+    """One workflow step of an article or a translation: who moved it, from what, to what, when."""
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+    )
+    translation = models.ForeignKey(
+        ArticleTranslation,
+        verbose_name=_("translation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(article__isnull=False, translation__isnull=True)
+                | models.Q(article__isnull=True, translation__isnull=False),
+                name="status_change_one_subject",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+SHARE_LINK_SALT = "articles.share-link"
+DEFAULT_SHARE_HOURS = 48
+
+
+def default_share_expiry():
+    return timezone.now() + timedelta(hours=DEFAULT_SHARE_HOURS)
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def active(self, now=None):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ShareLink(models.Model):
+    """A signed, expiring, revocable address showing unpublished work to someone with no login."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="share_links"
+    )
+    translation = models.ForeignKey(
+        ArticleTranslation,
+        verbose_name=_("translation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="share_links",
+        help_text=_("Leave empty to share the original."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), default=default_share_expiry)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
+
+    def __str__(self):
+        return str(self.translation or self.article)
+
+    def get_absolute_url(self):
+        return reverse("articles:shared-preview", kwargs={"token": self.token})
+
+    @property
+    def token(self) -> str:
+        # Signed with the secret key: the address cannot be guessed from the link's number.
+        return signing.dumps(self.pk, salt=SHARE_LINK_SALT, compress=True)
+
+    @classmethod
+    def pk_from_token(cls, token: str) -> int | None:
+        try:
+            pk = signing.loads(token, salt=SHARE_LINK_SALT)
+        except signing.BadSignature:
+            return None
+        return pk if isinstance(pk, int) else None
+
+    def is_active(self, now=None):
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+
+class CorrectionKind(models.TextChoices):
+    CORRECTION = "correction", _("Correction")
+    CLARIFICATION = "clarification", _("Clarification")
+    UPDATE = "update", _("Update")
+    EDITORS_NOTE = "editors-note", _("Editor’s note")
+
+
+# Notes that change what the article says; they move its "updated" time for readers.
+REVISING_KINDS = frozenset({CorrectionKind.CORRECTION, CorrectionKind.UPDATE})
+
+
+class Correction(models.Model):
+    """A dated note appended to a published article, shown to readers with it."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=CorrectionKind.choices, default=CorrectionKind.CORRECTION
+    )
+    text = models.TextField(
+        _("text"), help_text=_("Markdown. Say what was wrong and what is right.")
+    )
+    text_html = models.TextField(_("text HTML"), editable=False, default="")
+    noted_at = models.DateTimeField(_("time"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["noted_at", "pk"]
+        verbose_name = _("correction or update")
+        verbose_name_plural = _("corrections and updates")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.noted_at:%Y-%m-%d})"
+
+    def refresh_derived_fields(self):
+        self.text = normalize_newlines(self.text)
+        self.text_html = render_markdown(self.text)
+
+    @property
+    def revises_article(self):
+        return self.kind in REVISING_KINDS

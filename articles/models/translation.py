@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..markdown import render_markdown
+from .article import Article, Author, Status, bcp47_validator, normalize_newlines
+
+
+class ArticleTranslationManager(models.Manager):
+    def get_by_natural_key(self, article_slug, language):
+        return self.get(article__slug=article_slug, language=language)
+
+
+class ArticleTranslation(models.Model):
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=35,
+        validators=[bcp47_validator],
+        help_text=_('The language of this translation, as a BCP 47 tag ("de").'),
+    )
+    headline = models.CharField(_("headline"), max_length=250)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=250,
+        help_text=_("The translation's web address; unique within its language."),
+    )
+    standfirst = models.TextField(_("standfirst"), blank=True)
+    body = models.TextField(_("body"), help_text=_("Markdown, like the original."))
+    body_html = models.TextField(_("body HTML"), editable=False, default="")
+    translators = models.ManyToManyField(
+        Author, blank=True, related_name="translations", verbose_name=_("translators")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    source_digest = models.CharField(
+        _("translated from version"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Fingerprint of the original's text this translation was made from; "
+            "set automatically when the translation is created."
+        ),
+    )
+    # The original as the translator had it, so the desk can show what changed since.
+    source_headline = models.CharField(_("original headline"), max_length=250, blank=True)
+    source_standfirst = models.TextField(_("original standfirst"), blank=True)
+    source_body = models.TextField(_("original body"), blank=True)
+    source_saved_at = models.DateTimeField(_("original saved at"), null=True, blank=True)
+    source_saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("original saved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_stale = models.BooleanField(
+        _("stale"),
+        default=False,
+        db_index=True,
+        help_text=_("The original's text changed after this translation was made from it."),
+    )
+    # Editable so that change forms carry it back; the desk's form keeps it hidden.
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Counts saves, so that a form opened before someone else saved is refused."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = ArticleTranslationManager()
+
+    class Meta:
+        ordering = ["article", "language"]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "language"], name="translation_unique_language"
+            ),
+            models.UniqueConstraint(fields=["language", "slug"], name="translation_unique_slug"),
+        ]
+
+    def __str__(self):
+        return f"{self.headline} [{self.language}]"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (*self.article.natural_key(), self.language)
+
+    natural_key.dependencies = ["articles.article"]
+
+    def clean(self):
+        if self.article_id and self.language == self.article.language:
+            raise ValidationError(
+                {"language": _("A translation must be in a language other than the original's.")}
+            )
+
+    def refresh_derived_fields(self):
+        self.standfirst, self.body = (
+            normalize_newlines(self.standfirst),
+            normalize_newlines(self.body),
+        )
+        self.body_html = render_markdown(self.body)
+        if not self.source_digest and self.article_id:
+            self.record_source()
+
+    def record_source(self):
+        """Remember the original's current text as the version this translation follows."""
+        article = self.article
+        self.source_digest = article.content_digest
+        self.source_headline = article.headline
+        self.source_standfirst = article.standfirst
+        self.source_body = article.body
+        self.source_saved_at = article.updated_at or timezone.now()
+        self.source_saved_by_id = article.updated_by_id
+        self.is_stale = False
+
+    def is_public(self, now=None):
+        return self.status == Status.PUBLISHED and self.article.is_public(now)
+
+    def publish(self, now=None):
+        self.status = Status.PUBLISHED

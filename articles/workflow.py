@@ -1,0 +1,125 @@
+"""The editorial workflow: which status changes exist, who may make them, what publishing needs.
+
+Draft ⇄ in review → published (scheduled while its time is in the future) → withdrawn, and back
+to draft from withdrawn, or from scheduled before it goes live. Anything that moves text into or
+out of publication, and any change to published, scheduled or withdrawn work, needs
+`articles.publish_article`. The admin enforces these rules on the server; this module states them.
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import PUBLISHING_STATUSES, Article, ArticleTranslation, Status, StatusChange
+
+PUBLISH_PERMISSION = "articles.publish_article"
+
+TRANSITIONS = frozenset(
+    {
+        (Status.DRAFT, Status.IN_REVIEW),
+        (Status.IN_REVIEW, Status.DRAFT),
+        (Status.DRAFT, Status.PUBLISHED),
+        (Status.IN_REVIEW, Status.PUBLISHED),
+        (Status.PUBLISHED, Status.WITHDRAWN),
+        # Only while the article is scheduled: taking it off the schedule.
+        (Status.PUBLISHED, Status.DRAFT),
+        (Status.WITHDRAWN, Status.DRAFT),
+        (Status.WITHDRAWN, Status.PUBLISHED),
+    }
+)
+
+REFUSED_PUBLISHING = gettext_lazy(
+    "You may not publish, schedule or withdraw; ask an editor. Save as draft or in review."
+)
+REFUSED_LOCKED = gettext_lazy(
+    "Published, scheduled and withdrawn work can only be changed by an editor."
+)
+
+
+class WorkflowError(Exception):
+    """A refused step, with the message the editor sees."""
+
+
+def can_publish(user) -> bool:
+    return user.has_perm(PUBLISH_PERMISSION)
+
+
+def is_locked(obj, user) -> bool:
+    """Whether `obj`, as stored, is out of this user's hands (published, scheduled, withdrawn)."""
+    return obj.pk is not None and obj.status in PUBLISHING_STATUSES and not can_publish(user)
+
+
+def check_transition(obj, new_status, user, now=None) -> None:
+    """Raise WorkflowError unless `user` may move `obj` (as stored) to `new_status`."""
+    old_status = obj.status if obj.pk else Status.DRAFT
+    if new_status == old_status:
+        return
+    touches_publication = new_status in PUBLISHING_STATUSES or old_status in PUBLISHING_STATUSES
+    if touches_publication and not can_publish(user):
+        raise WorkflowError(REFUSED_PUBLISHING)
+    if (old_status, new_status) not in TRANSITIONS:
+        raise WorkflowError(
+            _("“%(old)s” cannot go straight to “%(new)s”.")
+            % {"old": Status(old_status).label, "new": Status(new_status).label}
+        )
+    if (old_status, new_status) == (Status.PUBLISHED, Status.DRAFT) and obj.is_public(now):
+        raise WorkflowError(_("A live article is withdrawn, not sent back to draft."))
+
+
+def allowed(obj, new_status, user, now=None) -> bool:
+    try:
+        check_transition(obj, new_status, user, now)
+    except WorkflowError:
+        return False
+    return True
+
+
+def publication_problems(article: Article, byline_count: int | None = None) -> list[str]:
+    """What keeps `article` from being published; `byline_count` overrides the stored bylines."""
+    problems = []
+    if not article.headline.strip():
+        problems.append(_("It needs a headline."))
+    if not article.body.strip():
+        problems.append(_("It needs a body."))
+    if not article.section_id:
+        problems.append(_("It needs a section."))
+    if byline_count is None:
+        byline_count = article.bylines.count() if article.pk else 0
+    if not byline_count and not article.unsigned:
+        problems.append(_("Add at least one byline, or tick “unsigned” for an unsigned article."))
+    return problems
+
+
+def record(obj, old_status, new_status, user, when=None) -> StatusChange | None:
+    """Write down one workflow step of an article or translation."""
+    if old_status == new_status:
+        return None
+    subject = {"translation": obj} if isinstance(obj, ArticleTranslation) else {"article": obj}
+    return StatusChange.objects.create(
+        **subject,
+        from_status=old_status or "",
+        to_status=new_status,
+        changed_by=user if user is not None and user.is_authenticated else None,
+        changed_at=when or timezone.now(),
+    )
+
+
+def move(obj, new_status, user, now=None) -> None:
+    """Take one workflow step outside a form (bulk actions): check, apply, save and record.
+
+    Publishing "now" puts a scheduled or undated article live at this moment.
+    """
+    now = now or timezone.now()
+    check_transition(obj, new_status, user, now)
+    if new_status == Status.PUBLISHED and isinstance(obj, Article):
+        problems = publication_problems(obj)
+        if problems:
+            raise WorkflowError(" ".join(problems))
+    old_status = obj.status
+    obj.status = new_status
+    publishing_now = isinstance(obj, Article) and new_status == Status.PUBLISHED
+    if publishing_now and (obj.published_at is None or obj.published_at > now):
+        obj.published_at = now
+    obj.updated_by = user
+    obj.save()
+    record(obj, old_status, new_status, user, now)
