@@ -25,4 +25,11 @@ urlpatterns = [
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section-detail"),
     path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag-detail"),
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author-detail"),
+    path("preview/articles/<int:pk>/", views.ArticlePreviewView.as_view(), name="article-preview"),
+    path(
+        "preview/translations/<int:pk>/",
+        views.TranslationPreviewView.as_view(),
+        name="translation-preview",
+    ),
+    path("preview/share/<str:token>/", views.SharedPreviewView.as_view(), name="shared-preview"),
 ]

@@ -28,6 +28,7 @@ from .forms import (
     CorrectionForm,
     CorrectionInlineFormSet,
     describe_moment,
+    describe_user,
     text_field_overrides,
 )
 from .history import RevisionAdminMixin
@@ -177,7 +178,7 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
         "state_column",
         "byline_names",
         "languages_column",
-        "updated_at",
+        "modified_column",
     ]
     list_display_links = ["headline_column"]
     list_filter = [
@@ -189,6 +190,7 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
         StaleTranslationFilter,
     ]
     list_select_related = ["section", "updated_by"]
+    ordering = ["-updated_at"]
     list_per_page = 50
     search_fields = ["headline", "standfirst", "body", "slug", "bylines__author__name"]
     date_hierarchy = "published_at"
@@ -198,7 +200,7 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
     actions = ["submit_for_review", "publish_now", "withdraw"]
     readonly_fields = [
         "last_edited",
-        "state_column",
+        "current_state",
         "workflow_steps",
         "writing_stats",
         "revised_at",
@@ -228,7 +230,7 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
         ),
         (
             gettext_lazy("Publication"),
-            {"fields": ["state_column", "status", "published_at", "revised_at", "workflow_steps"]},
+            {"fields": ["current_state", "status", "published_at", "revised_at", "workflow_steps"]},
         ),
         (
             gettext_lazy("Record"),
@@ -301,6 +303,19 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
                 localize(template_localtime(article.published_at)),
             )
         return format_html('<span class="state state--{}">{}</span>', state, label)
+
+    @admin.display(description=gettext_lazy("last modified"), ordering="updated_at")
+    def modified_column(self, article):
+        return format_html(
+            '<time datetime="{}">{}</time>{}',
+            article.updated_at.isoformat(),
+            localize(template_localtime(article.updated_at)),
+            format_html("<br>{}", describe_user(article.updated_by)) if article.updated_by else "",
+        )
+
+    @admin.display(description=gettext_lazy("now"))
+    def current_state(self, article):
+        return self.state_column(article) if article.pk else "—"
 
     @admin.display(description=gettext_lazy("bylines"))
     def byline_names(self, article):

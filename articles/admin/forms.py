@@ -54,6 +54,8 @@ def describe_user(user) -> str:
 
 
 def describe_moment(user, when) -> str:
+    if user is None:
+        return localize(template_localtime(when))
     return _("%(name)s at %(time)s") % {
         "name": describe_user(user),
         "time": localize(template_localtime(when)),

@@ -12,28 +12,20 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ..models import ArticleTranslation, ShareLink
 from ..models.desk import DEFAULT_SHARE_HOURS
+from .forms import describe_moment, describe_user
 
 MAX_SHARE_HOURS = 30 * 24
 
 
 class ShareLinkForm(forms.Form):
-    hours = forms.IntegerField(
-        label=gettext_lazy("valid for (hours)"),
-        min_value=1,
-        max_value=MAX_SHARE_HOURS,
-        initial=DEFAULT_SHARE_HOURS,
-    )
-    translation = forms.ModelChoiceField(
-        label=gettext_lazy("version"),
-        queryset=ArticleTranslation.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("Original"),
-    )
+    """Checks the "create a share link" POST; share_links.html draws the inputs."""
+
+    hours = forms.IntegerField(min_value=1, max_value=MAX_SHARE_HOURS)
+    translation = forms.ModelChoiceField(queryset=ArticleTranslation.objects.none(), required=False)
 
     def __init__(self, *args, article, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,6 +130,10 @@ class ShareLinkAdminMixin:
                     "link": link,
                     "state": state,
                     "state_label": state_label,
+                    "created_by": describe_user(link.created_by),
+                    "revoked": describe_moment(link.revoked_by, link.revoked_at)
+                    if link.revoked_at
+                    else "",
                     "url": request.build_absolute_uri(link.get_absolute_url())
                     if state == "active"
                     else "",

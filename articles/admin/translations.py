@@ -1,6 +1,7 @@
 """The translation desk: the original beside the translation, and what changed in it since."""
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import template_localtime
@@ -62,6 +63,10 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
         (gettext_lazy("Translation"), {"fields": ["translators", "status", "workflow_steps"]}),
         (gettext_lazy("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def view_on_site(self, obj):
+        # Staff see any translation at its reader layout; readers' URLs come with the site.
+        return reverse("articles:translation-preview", kwargs={"pk": obj.pk})
 
     def save_model(self, request, obj, form, change):
         if change and "_mark_current" in request.POST:
