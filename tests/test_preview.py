@@ -1,6 +1,7 @@
 """Staff preview of unpublished work, and share links for readers without an account."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -433,3 +434,14 @@ def test_reporters_do_not_see_the_share_links_section(reporter_client):
     assert response.status_code == 200
     assert "Preview and share links" not in response.text
     assert view_on_site_href(response) == preview_url(article)
+
+
+def test_a_share_link_keeps_one_address_for_its_whole_life(monkeypatch):
+    link = ShareLink.objects.create(article=draft())
+    address = link.get_absolute_url()
+
+    later = time.time() + 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    assert link.get_absolute_url() == address
+    assert ShareLink.pk_from_token(link.token) == link.pk

@@ -117,7 +117,9 @@ class DeskForm(forms.ModelForm):
         # Locks the row until the save commits (PostgreSQL), so two saves cannot both pass.
         model = type(self.instance)
         stored = (
-            model.objects.select_for_update().select_related("updated_by").get(pk=self.instance.pk)
+            model.objects.select_for_update(of=("self",))
+            .select_related("updated_by")
+            .get(pk=self.instance.pk)
         )
         seen = cleaned_data.get("version")
         if seen == stored.version:

@@ -124,16 +124,17 @@ class ShareLink(models.Model):
 
     @property
     def token(self) -> str:
-        # Signed with the secret key: the address cannot be guessed from the link's number.
-        return signing.dumps(self.pk, salt=SHARE_LINK_SALT, compress=True)
+        # Signed with the secret key, so the address cannot be guessed from the link's number;
+        # not timestamped, so the link stays the same address until it expires or is revoked.
+        return signing.Signer(salt=SHARE_LINK_SALT).sign(str(self.pk))
 
     @classmethod
     def pk_from_token(cls, token: str) -> int | None:
         try:
-            pk = signing.loads(token, salt=SHARE_LINK_SALT)
+            value = signing.Signer(salt=SHARE_LINK_SALT).unsign(token)
         except signing.BadSignature:
             return None
-        return pk if isinstance(pk, int) else None
+        return int(value) if value.isdigit() else None
 
     def is_active(self, now=None):
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
