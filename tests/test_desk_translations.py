@@ -289,6 +289,27 @@ def test_save_and_mark_up_to_date_records_the_current_original(client, editor, t
     assertContains(page, "Nothing: the translation follows the current original.")
 
 
+def test_marking_up_to_date_does_not_claim_an_original_the_translator_never_saw(
+    client, editor, translator, article
+):
+    translation = made_stale(client, editor, article)
+    client.force_login(translator)
+    page = client.get(change_url(translation))
+    assertContains(page, "ships sail at noon.")
+    data = form_data(page, TRANSLATION_FORM)
+    # While the translator works from the page above, an editor changes the original again.
+    edit_article(client, editor, article, standfirst="Ships are back, but the port is closed.")
+    client.force_login(translator)
+    data["body"] = "Der Hafenmeister sagt, die Schiffe laufen mittags aus."
+    data["_mark_current"] = "Save and mark up to date with the original"
+
+    client.post(change_url(translation), data)
+
+    translation.refresh_from_db()
+    assert translation.source_standfirst != "Ships are back, but the port is closed."
+    assert translation.is_stale is True
+
+
 def test_saving_a_stale_translation_without_marking_it_keeps_it_stale(
     client, editor, translator, article
 ):

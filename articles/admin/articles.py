@@ -113,6 +113,7 @@ class DeskAdminMixin(RevisionAdminMixin):
                     % {"item": obj, "who": describe_moment(obj.updated_by, obj.updated_at)},
                 )
                 continue
+            revisions.ensure_baseline(obj)
             try:
                 with revisions.revision(request.user, comment):
                     workflow.move(obj, new_status, request.user)

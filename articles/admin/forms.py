@@ -124,10 +124,22 @@ class DeskForm(forms.ModelForm):
         seen = cleaned_data.get("version")
         if seen == stored.version:
             return
+        before = self._version_opened(seen, stored)
+        current = {name: getattr(stored, name) for name in TEXT_LABELS}
         self.conflict = {
             "by": describe_user(stored.updated_by),
             "at": stored.updated_at,
-            "diffs": self._changes_since(seen, stored, cleaned_data),
+            # Their changes when the version you opened is on record; else yours against theirs.
+            "theirs_only": before is not None,
+            "diffs": [
+                diff
+                for diff in field_diffs(
+                    before or {name: cleaned_data.get(name, "") for name in TEXT_LABELS},
+                    current,
+                    TEXT_LABELS,
+                )
+                if diff["changed"]
+            ],
         }
         raise forms.ValidationError(
             _(
@@ -139,18 +151,14 @@ class DeskForm(forms.ModelForm):
             code="stale",
         )
 
-    def _changes_since(self, seen, stored, cleaned_data):
-        """What the other editor changed; if their starting point is unknown, yours vs theirs."""
-        before = None
-        if seen is not None:
-            for version in revisions.history(stored)[:50]:
-                if version.field_dict.get("version") == seen:
-                    before = version.field_dict
-                    break
-        current = {name: getattr(stored, name) for name in TEXT_LABELS}
-        if before is None:
-            before = {name: cleaned_data.get(name, "") for name in TEXT_LABELS}
-        return [diff for diff in field_diffs(before, current, TEXT_LABELS) if diff["changed"]]
+    def _version_opened(self, seen, stored):
+        """The texts of the version the editor opened, if the history holds it."""
+        if seen is None:
+            return None
+        for version in revisions.history(stored)[:50]:
+            if version.field_dict.get("version") == seen:
+                return version.field_dict
+        return None
 
 
 class ArticleForm(DeskForm):

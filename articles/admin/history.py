@@ -23,6 +23,10 @@ class RevisionAdminMixin:
     revision_template = "admin/articles/revision_detail.html"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and self.has_change_permission(request, obj):
+                revisions.ensure_baseline(obj)
         with revisions.revision(request.user, ""):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
@@ -96,6 +100,7 @@ class RevisionAdminMixin:
         if request.method == "POST":
             if not can_restore:
                 raise PermissionDenied
+            revisions.ensure_baseline(obj)
             for note in revisions.restore(obj, old, request.user):
                 messages.warning(request, note)
             self.message_user(

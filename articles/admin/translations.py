@@ -143,6 +143,7 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
             if not self.has_change_permission(request, translation):
                 messages.error(request, _("“%s”: you may not change it.") % translation)
                 continue
+            revisions.ensure_baseline(translation)
             with revisions.revision(request.user, _("Marked up to date with the original.")):
                 translation.record_source()
                 translation.updated_by = request.user
