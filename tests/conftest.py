@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +40,10 @@ def browser():
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             yield browser
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_between_tests():
+    # A request in German leaves German active in this thread; the next test must not inherit it.
+    yield
+    translation.deactivate()

@@ -4,8 +4,10 @@ Screenshots of the key admin screens go to test-artifacts/desk/ for people to lo
 """
 
 import re
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
@@ -14,11 +16,7 @@ from articles.models import Article, ShareLink, Status
 from .browser import ARTIFACTS
 from .factories import make_article, make_author, make_section, make_staff
 
-# serialized_rollback: the flush between tests must not lose the groups the migrations made.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "x"
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -27,6 +25,10 @@ SHOTS = ARTIFACTS / "desk"
 
 @pytest.fixture
 def site(live_server):
+    # Transactional tests flush the tables between tests, groups included: make them again,
+    # with the permissions the migration gives them.
+    desk_migration = import_module("articles.migrations.0004_desk_groups_and_existing_content")
+    desk_migration.set_group_permissions(django_apps, None)
     return live_server.url
 
 

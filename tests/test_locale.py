@@ -6,6 +6,7 @@ import polib
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -13,6 +14,14 @@ CATALOGS = sorted(LOCALE_DIR.rglob("*.po"))
 COMPILE = (
     "DJANGO_DEBUG=true .venv/bin/python manage.py compilemessages -l {language} --ignore=.venv"
 )
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    # LocaleMiddleware leaves a German request's language active in this thread; without this,
+    # later tests would reverse() to /de/ URLs and read German pages.
+    yield
+    translation.deactivate()
 
 
 def catalog_id(path: Path) -> str:

@@ -344,12 +344,17 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("length"))
     def writing_stats(self, article):
         stats = writing_stats(article.body if article.pk else "")
+        # desk.js keeps this up to date as the editor types.
         return format_html(
-            '<span class="writing-stats" data-template="{}">{}</span>',
-            # Filled in by desk.js as the editor types.
-            _("WORDS words · about MINUTES min. to read"),
-            stats["summary"],
+            '<span class="writing-stats" aria-live="polite">{}</span>', stats["summary"]
         )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Correction:
+            for correction_form in formset.extra_forms:
+                if correction_form.has_changed():
+                    correction_form.instance.created_by = request.user
+        super().save_formset(request, form, formset, change)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)

@@ -8,7 +8,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.formats import localize
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, to_locale
 from taggit.models import Tag
 
 from .. import revisions, workflow
@@ -33,12 +33,17 @@ class NormalizedTextField(forms.CharField):
         return normalize_newlines(value) if value else value
 
 
+def bcp47(code: str) -> str:
+    """Django's "pt-br" as the BCP 47 tag "pt-BR" (and "sr-latn" as "sr-Latn")."""
+    return to_locale(code).replace("_", "-")
+
+
 def language_choices(current: str | None = None) -> list[tuple[str, str]]:
-    """The site's languages first, then every other language Django knows."""
-    site = [(code, str(name)) for code, name in settings.LANGUAGES]
+    """The site's languages first, then every other language Django knows, as BCP 47 tags."""
+    site = [(bcp47(code), str(name)) for code, name in settings.LANGUAGES]
     known = {code for code, _name in site}
     others = sorted(
-        ((code, str(name)) for code, name in ALL_LANGUAGES if code not in known),
+        ((bcp47(code), _(name)) for code, name in ALL_LANGUAGES if bcp47(code) not in known),
         key=lambda choice: choice[1],
     )
     choices = [*site, (_("Other languages"), others)]
@@ -141,15 +146,19 @@ class DeskForm(forms.ModelForm):
                 if diff["changed"]
             ],
         }
-        raise forms.ValidationError(
-            _(
+        if stored.updated_by is None:
+            message = _(
+                "This was saved again at %(time)s, after you opened it. Nothing was saved: your "
+                "text is still in the form. Compare below, then reload the page to edit the "
+                "latest version."
+            ) % {"time": localize(template_localtime(stored.updated_at))}
+        else:
+            message = _(
                 "%(who)s saved this since you opened it. Nothing was saved: your text is still "
                 "in the form. Compare their changes below, then reload the page to edit the "
                 "latest version."
-            )
-            % {"who": describe_moment(stored.updated_by, stored.updated_at)},
-            code="stale",
-        )
+            ) % {"who": describe_moment(stored.updated_by, stored.updated_at)}
+        raise forms.ValidationError(message, code="stale")
 
     def _version_opened(self, seen, stored):
         """The texts of the version the editor opened, if the history holds it."""
@@ -197,6 +206,28 @@ class ArticleForm(DeskForm):
 
 
 class TranslationForm(DeskForm):
+    # The original's version as this form showed it: "mark up to date" may only claim that one.
+    original_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["original_version"].initial = self.instance.article.version
+
+    def clean(self):
+        cleaned_data = super().clean()
+        marking = "_mark_current" in self.data and self.instance.pk
+        if marking and cleaned_data.get("original_version") != self.instance.article.version:
+            raise forms.ValidationError(
+                _(
+                    "The original was saved again after you opened this form, so this "
+                    "translation cannot be marked up to date yet. Reload the page to see what "
+                    "changed in the original."
+                ),
+                code="original_changed",
+            )
+        return cleaned_data
+
     class Meta:
         model = ArticleTranslation
         fields = [

@@ -43,6 +43,7 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
                 "fields": [
                     "last_edited",
                     "version",
+                    "original_version",
                     "article",
                     "language",
                     "headline",
@@ -63,6 +64,11 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
         (gettext_lazy("Translation"), {"fields": ["translators", "status", "workflow_steps"]}),
         (gettext_lazy("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # A translation belongs to its original; moving it would mix two articles' texts.
+        return [*fields, "article"] if obj else fields
 
     def view_on_site(self, obj):
         # Staff see any translation at its reader layout; readers' URLs come with the site.
@@ -88,10 +94,14 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
     def made_from(self, translation):
         if not translation.pk or not translation.source_saved_at:
             return _("The version of the original that is current when you save.")
-        text = _("Made from the version of %(time)s by %(name)s.") % {
-            "time": localize(template_localtime(translation.source_saved_at)),
-            "name": describe_user(translation.source_saved_by),
-        }
+        when = localize(template_localtime(translation.source_saved_at))
+        if translation.source_saved_by is None:
+            text = _("Made from the version of %(time)s.") % {"time": when}
+        else:
+            text = _("Made from the version of %(time)s by %(name)s.") % {
+                "time": when,
+                "name": describe_user(translation.source_saved_by),
+            }
         if translation.is_stale:
             return format_html(
                 '{} <span class="stale-marker">{}</span>',

@@ -116,6 +116,45 @@ class Author(models.Model):
         return (self.slug,)
 
 
+class EditedRecord(models.Model):
+    """Who made it and who last edited it, when, and a version that counts the saves."""
+
+    # Editable so that change forms carry it back; the desk's form keeps it hidden.
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Counts saves, so that a form opened before someone else saved is refused."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, now=None):
         """Articles readers may see: published, and not scheduled for later. The only gate."""
@@ -150,7 +189,7 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
         return self.get(slug=slug)
 
 
-class Article(models.Model):
+class Article(EditedRecord):
     headline = models.CharField(_("headline"), max_length=250)
     slug = models.SlugField(
         _("slug"),
@@ -236,32 +275,6 @@ class Article(models.Model):
     related_articles = models.ManyToManyField(
         "self", symmetrical=False, blank=True, verbose_name=_("related articles")
     )
-    # Editable so that change forms carry it back; the desk's form keeps it hidden.
-    version = models.PositiveIntegerField(
-        _("version"),
-        default=1,
-        help_text=_("Counts saves, so that a form opened before someone else saved is refused."),
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("last edited by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
 
     objects = ArticleManager()
 
@@ -274,11 +287,6 @@ class Article(models.Model):
 
     def __str__(self):
         return self.headline
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            self.version += 1
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:article-detail", kwargs={"slug": self.slug})

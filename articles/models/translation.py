@@ -5,7 +5,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..markdown import render_markdown
-from .article import Article, Author, Status, bcp47_validator, normalize_newlines
+from .article import (
+    Article,
+    Author,
+    EditedRecord,
+    Status,
+    bcp47_validator,
+    normalize_newlines,
+)
 
 
 class ArticleTranslationManager(models.Manager):
@@ -13,7 +20,7 @@ class ArticleTranslationManager(models.Manager):
         return self.get(article__slug=article_slug, language=language)
 
 
-class ArticleTranslation(models.Model):
+class ArticleTranslation(EditedRecord):
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="translations"
     )
@@ -66,32 +73,6 @@ class ArticleTranslation(models.Model):
         db_index=True,
         help_text=_("The original's text changed after this translation was made from it."),
     )
-    # Editable so that change forms carry it back; the desk's form keeps it hidden.
-    version = models.PositiveIntegerField(
-        _("version"),
-        default=1,
-        help_text=_("Counts saves, so that a form opened before someone else saved is refused."),
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("last edited by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
 
     objects = ArticleTranslationManager()
 
@@ -108,11 +89,6 @@ class ArticleTranslation(models.Model):
 
     def __str__(self):
         return f"{self.headline} [{self.language}]"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            self.version += 1
-        super().save(*args, **kwargs)
 
     def natural_key(self):
         return (*self.article.natural_key(), self.language)

@@ -1,30 +1,8 @@
-/* The desk's writing aids: a live word count and a preview rendered by the readers' renderer. */
+/* The desk's writing aids: the body previewed by the readers' renderer, with its length.
+   Both come from the server, so the editor sees exactly what readers will get. */
 "use strict";
 (function () {
-  const WORDS_PER_MINUTE = 230;
-  const WORD = /[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+)*/gu;
-
-  function countWords(text) {
-    const withoutLinkTargets = text.replace(/\]\([^)]*\)/g, "]");
-    return (withoutLinkTargets.match(WORD) || []).length;
-  }
-
-  function describe(words, minutes, stats) {
-    const template = stats.dataset.template;
-    if (!template) return `${words} · ${minutes}`;
-    return template.replace("WORDS", words).replace("MINUTES", minutes);
-  }
-
-  function setUpWordCount(body, stats) {
-    const update = () => {
-      const words = countWords(body.value);
-      const minutes = words ? Math.max(1, Math.ceil(words / WORDS_PER_MINUTE)) : 0;
-      stats.textContent = describe(words, minutes, stats);
-    };
-    body.addEventListener("input", update);
-  }
-
-  function setUpPreview(body, section) {
+  function setUpPreview(body, section, stats) {
     const output = section.querySelector(".markdown-preview__output");
     const token = document.querySelector("input[name=csrfmiddlewaretoken]");
     const refresh = async () => {
@@ -40,23 +18,21 @@
       const result = await response.json();
       // The server sanitised this HTML with the same allow-list readers get.
       output.innerHTML = result.html;
+      if (stats) stats.textContent = result.summary;
     };
     section.hidden = false;
     section.querySelector(".markdown-preview__refresh").addEventListener("click", refresh);
     let timer;
     body.addEventListener("input", () => {
       clearTimeout(timer);
-      timer = setTimeout(refresh, 600);
+      timer = setTimeout(refresh, 500);
     });
     refresh();
   }
 
   document.addEventListener("DOMContentLoaded", () => {
     const body = document.querySelector("textarea#id_body");
-    if (!body) return;
-    const stats = document.querySelector(".writing-stats");
-    if (stats) setUpWordCount(body, stats);
     const preview = document.querySelector(".markdown-preview");
-    if (preview) setUpPreview(body, preview);
+    if (body && preview) setUpPreview(body, preview, document.querySelector(".writing-stats"));
   });
 })();
