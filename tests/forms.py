@@ -2,6 +2,8 @@
 
 from html.parser import HTMLParser
 
+from django.urls import reverse
+
 
 class _FormReader(HTMLParser):
     def __init__(self, form_id):
@@ -75,3 +77,9 @@ def form_data(response, form_id: str) -> dict:
         else:
             data[name] = value
     return data
+
+
+def change_url(obj) -> str:
+    """The admin change form of any model instance."""
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])

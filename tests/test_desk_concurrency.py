@@ -6,13 +6,9 @@ from django.urls import reverse
 from articles.models import Article, Status
 
 from .factories import make_article, make_author, make_staff
-from .forms import form_data
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
 
 
 @pytest.fixture

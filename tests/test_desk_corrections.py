@@ -3,14 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.models import Correction, CorrectionKind, Status
 
 from .factories import make_article, make_author, make_staff
-from .forms import form_data
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +18,6 @@ PREFIX = "corrections"
 REFUSED_FOR_UNPUBLISHED = (
     "Corrections and updates are for published articles; edit a draft directly."
 )
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
 
 
 def a_minute(minutes_ago):

@@ -4,22 +4,17 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import Article, Status
 
 from .factories import make_article, make_author, make_staff
-from .forms import form_data
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
 FORM = "article_form"
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
 
 
 def opened(client, article):

@@ -10,14 +10,9 @@ from reversion.models import Revision, Version
 from articles.models import Article, ArticleTranslation, Status
 
 from .factories import make_article, make_author, make_staff
-from .forms import form_data
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def change_url(obj):
-    meta = obj._meta
-    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 
 
 def history_url(obj):

@@ -10,16 +10,11 @@ from django.utils import timezone
 from articles.models import Article, ArticleTranslation, Status
 
 from .factories import make_article, make_author, make_staff
-from .forms import form_data
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:articles_article_changelist"
-
-
-def change_url(obj):
-    meta = obj._meta
-    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 
 
 def status_options(response):

@@ -11,7 +11,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from articles.models import ArticleTranslation, Status
 
 from .factories import make_article, make_author, make_staff
-from .forms import form_data
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +20,6 @@ TRANSLATION_FORM = "articletranslation_form"
 TRANSLATIONS = "admin:articles_articletranslation_changelist"
 ARTICLES = "admin:articles_article_changelist"
 HEX_DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
-
-
-def change_url(obj):
-    meta = obj._meta
-    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 
 
 def when(moment):

@@ -10,15 +10,11 @@ from django.utils import timezone
 from articles.models import Article, Status, StatusChange
 
 from .factories import make_article, make_author, make_staff
-from .forms import form_data
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:articles_article_changelist"
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
 
 
 def save_with(client, article, **changes):

@@ -15,7 +15,7 @@ from articles.markdown import render_markdown
 from articles.models import Article, ArticleTranslation, Status
 
 from .factories import make_article, make_author, make_section, make_staff
-from .forms import form_data
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +23,6 @@ FORM = "article_form"
 PREVIEW = "admin:articles_article_markdown_preview"
 CHANGELIST = "admin:articles_article_changelist"
 TRANSLATIONS = "admin:articles_articletranslation_changelist"
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
 
 
 def when(moment):

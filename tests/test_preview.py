@@ -14,6 +14,7 @@ from django.utils.timezone import template_localtime
 from articles.models import ArticleTranslation, ShareLink, Status
 
 from .factories import make_article, make_author, make_section
+from .forms import change_url
 
 pytestmark = pytest.mark.django_db
 
@@ -59,10 +60,6 @@ def preview_url(article):
 
 def share_url(article):
     return reverse("admin:articles_article_share", kwargs={"object_id": article.pk})
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
 
 
 def assert_private_preview(response):
