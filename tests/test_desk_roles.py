@@ -206,3 +206,16 @@ def test_refusals_are_in_the_editors_language(client):
 
     assert response.status_code == 200
     assert "Sie dürfen nicht veröffentlichen" in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["publish_now", "withdraw", "submit_for_review"])
+def test_translator_cannot_run_article_actions_by_posting_them(client, action):
+    client.force_login(make_staff("Translators"))
+    draft = make_article(status=Status.DRAFT, authors=[make_author()])
+    live = make_article(authors=[make_author()])
+
+    client.post(reverse(CHANGELIST), {"action": action, "_selected_action": [draft.pk, live.pk]})
+
+    draft.refresh_from_db()
+    live.refresh_from_db()
+    assert (draft.status, live.status) == (Status.DRAFT, Status.PUBLISHED)
