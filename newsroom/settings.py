@@ -182,3 +182,13 @@ LOGGING = {
 }
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# The readers' site. Absolute URLs (canonical links, feeds, sitemaps, JSON-LD) start with
+# SITE_URL; empty means the origin of the request being answered.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "").strip().rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"DJANGO_SITE_URL must start with https:// or http://, not {SITE_URL!r}."
+    )
+# Who publishes: named in JSON-LD, feeds and the Google News sitemap.
+PUBLISHER_NAME = os.environ.get("NEWSROOM_PUBLISHER_NAME", "").strip() or "Newsroom"

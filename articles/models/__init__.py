@@ -13,16 +13,19 @@ from .article import (
     TaggedArticle,
     bcp47_validator,
     normalize_newlines,
+    site_languages,
     text_digest,
+    url_language,
 )
 from .desk import (
     REVISING_KINDS,
     Correction,
     CorrectionKind,
     ShareLink,
+    SlugRedirect,
     StatusChange,
 )
-from .translation import ArticleTranslation
+from .translation import ArticleTranslation, AuthorTranslation, SectionTranslation
 
 __all__ = [
     "PUBLISHING_STATUSES",
@@ -31,17 +34,22 @@ __all__ = [
     "ArticleQuerySet",
     "ArticleTranslation",
     "Author",
+    "AuthorTranslation",
     "Byline",
     "BylineRole",
     "Correction",
     "CorrectionKind",
     "PublicationState",
     "Section",
+    "SectionTranslation",
     "ShareLink",
+    "SlugRedirect",
     "Status",
     "StatusChange",
     "TaggedArticle",
     "bcp47_validator",
     "normalize_newlines",
+    "site_languages",
     "text_digest",
+    "url_language",
 ]

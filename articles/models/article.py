@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -46,7 +47,29 @@ class SlugManager(models.Manager):
         return self.get(slug=slug)
 
 
-class Section(models.Model):
+def site_languages() -> list[str]:
+    """The languages the readers' site is served in (its URL prefixes)."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def url_language(language: str) -> str:
+    """The site language whose URLs show text in `language`: itself, or the default."""
+    return language if language in site_languages() else settings.LANGUAGE_CODE
+
+
+class Localized:
+    """Fields an editor may give per language (in a `localizations` relation), with fallback."""
+
+    def localized(self, field: str, language: str | None = None):
+        language = language or get_language()
+        # .all() so that a prefetch_related("localizations") serves every call without a query.
+        for localization in self.localizations.all():
+            if localization.language == language and getattr(localization, field):
+                return getattr(localization, field)
+        return getattr(self, field)
+
+
+class Section(Localized, models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(
         _("slug"), max_length=100, unique=True, help_text=_("Used in the section's web address.")
@@ -75,7 +98,7 @@ class Section(models.Model):
         return (self.slug,)
 
 
-class Author(models.Model):
+class Author(Localized, models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
         _("slug"), max_length=200, unique=True, help_text=_("Used in the author page's address.")
@@ -290,6 +313,11 @@ class Article(EditedRecord):
 
     def get_absolute_url(self):
         return reverse("articles:article-detail", kwargs={"slug": self.slug})
+
+    def get_original_url(self):
+        """The article in its own language: the canonical address of the original."""
+        with override(url_language(self.language)):
+            return self.get_absolute_url()
 
     def natural_key(self):
         return (self.slug,)

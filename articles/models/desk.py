@@ -190,3 +190,42 @@ class Correction(models.Model):
     @property
     def revises_article(self):
         return self.kind in REVISING_KINDS
+
+
+class SlugRedirect(models.Model):
+    """An address a published article or translation had before its slug changed."""
+
+    old_slug = models.CharField(_("old slug"), max_length=250)
+    language = models.CharField(
+        _("language"),
+        max_length=35,
+        blank=True,
+        help_text=_("Empty for an original, whose address works under every language."),
+    )
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="old_slugs"
+    )
+    translation = models.ForeignKey(
+        ArticleTranslation,
+        verbose_name=_("translation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="old_slugs",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("old address")
+        verbose_name_plural = _("old addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["language", "old_slug"], name="slug_redirect_unique")
+        ]
+
+    def __str__(self):
+        return self.old_slug
+
+    @property
+    def target(self):
+        return self.translation or self.article

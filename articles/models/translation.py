@@ -1,21 +1,36 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from ..markdown import render_markdown
 from .article import (
     Article,
     Author,
     EditedRecord,
+    Section,
     Status,
     bcp47_validator,
     normalize_newlines,
+    site_languages,
+    url_language,
 )
 
 
-class ArticleTranslationManager(models.Manager):
+class ArticleTranslationQuerySet(models.QuerySet):
+    def published(self, now=None):
+        """Translations readers may see: published, of a published article, in a site language."""
+        return self.filter(
+            status=Status.PUBLISHED,
+            language__in=site_languages(),
+            article__in=Article.objects.published(now),
+        )
+
+
+class ArticleTranslationManager(models.Manager.from_queryset(ArticleTranslationQuerySet)):
     def get_by_natural_key(self, article_slug, language):
         return self.get(article__slug=article_slug, language=language)
 
@@ -90,6 +105,10 @@ class ArticleTranslation(EditedRecord):
     def __str__(self):
         return f"{self.headline} [{self.language}]"
 
+    def get_absolute_url(self):
+        with override(url_language(self.language)):
+            return reverse("articles:article-detail", kwargs={"slug": self.slug})
+
     def natural_key(self):
         return (*self.article.natural_key(), self.language)
 
@@ -126,3 +145,63 @@ class ArticleTranslation(EditedRecord):
 
     def publish(self, now=None):
         self.status = Status.PUBLISHED
+
+
+class SectionTranslation(models.Model):
+    """A section's name and description in another language ("Politik")."""
+
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.CASCADE, related_name="localizations"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=35,
+        validators=[bcp47_validator],
+        help_text=_('The language of these texts, as a BCP 47 tag ("de").'),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Leave empty to show the original's.")
+    )
+
+    class Meta:
+        ordering = ["section", "language"]
+        verbose_name = _("section in another language")
+        verbose_name_plural = _("section in other languages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "language"], name="section_translation_unique_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} [{self.language}]"
+
+
+class AuthorTranslation(models.Model):
+    """An author's job title and bio in another language."""
+
+    author = models.ForeignKey(
+        Author, verbose_name=_("author"), on_delete=models.CASCADE, related_name="localizations"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=35,
+        validators=[bcp47_validator],
+        help_text=_('The language of these texts, as a BCP 47 tag ("de").'),
+    )
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    bio = models.TextField(_("short bio"), blank=True)
+
+    class Meta:
+        ordering = ["author", "language"]
+        verbose_name = _("author profile in another language")
+        verbose_name_plural = _("author profile in other languages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "language"], name="author_translation_unique_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.author} [{self.language}]"
