@@ -1,5 +1,8 @@
 """Markdown to safe HTML for readers: CommonMark rendering, then an allow-list sanitiser."""
 
+import re
+from html import unescape
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -40,3 +43,33 @@ def render_markdown(source: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+# Abbreviations whose full stop does not end a sentence (English and German newsroom usage).
+_ABBREVIATIONS = {
+    "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "gen", "gov", "sen", "rep", "lt", "col",
+    "u.s", "u.k", "e.g", "i.e", "etc", "vs", "nr", "z.b", "bzw", "ca", "vgl", "u.a", "d.h",
+    "jan", "feb", "aug", "sept", "oct", "nov", "dec",
+}  # fmt: skip
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)]*\s+(?=[\"“„‘(]*[A-ZÄÖÜ0-9])")
+
+
+def plain_text(html: str) -> str:
+    """The text of an HTML fragment, tags removed, whitespace collapsed."""
+    text = nh3.clean(html or "", tags=set())
+    return " ".join(unescape(text).split())
+
+
+def opening_sentence(html: str, limit: int = 300) -> str:
+    """The first sentence of a rendered body, as plain text: a teaser when there is no dek."""
+    text = plain_text(html)
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[: match.start() + 1]
+        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".").lower()
+        if last_word in _ABBREVIATIONS or len(last_word) == 1:
+            continue
+        text = candidate.rstrip()
+        break
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return text

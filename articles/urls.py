@@ -25,6 +25,9 @@ urlpatterns = [
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section-detail"),
     path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag-detail"),
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author-detail"),
+    path("archive/<int:year>/", views.ArchiveView.as_view(), name="archive-year"),
+    path("archive/<int:year>/<int:month>/", views.ArchiveView.as_view(), name="archive-month"),
+    path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("preview/articles/<int:pk>/", views.ArticlePreviewView.as_view(), name="article-preview"),
     path(
         "preview/translations/<int:pk>/",

@@ -1,11 +1,25 @@
+from datetime import date
+
+from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Prefetch
-from django.http import Http404
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language, override
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
@@ -14,33 +28,95 @@ from .models import (
     Article,
     ArticleTranslation,
     Author,
+    Correction,
+    CorrectionKind,
     PublicationState,
     Section,
     ShareLink,
+    SlugRedirect,
     Status,
+    TaggedArticle,
+    url_language,
 )
+from .models.article import article_relations, local_section_name
 
 
-class PublishedArticleListView(ListView):
-    """Base for every public list: only what published() lets through, in fixed queries."""
+def reader_translations(language):
+    """Prefetch of each article's published translation into `language`, as reader_translation."""
+    return Prefetch(
+        "translations",
+        queryset=ArticleTranslation.objects.published().filter(language=language),
+        to_attr="reader_translations",
+    )
+
+
+def in_reader_language(articles):
+    """Show each article in the reader's language where a published translation exists."""
+    for article in articles:
+        if hasattr(article, "section_local_name"):
+            article.section.local_name = article.section_local_name
+        translations = getattr(article, "reader_translations", None)
+        if translations:
+            show_translation(article, translations[0])
+    return articles
+
+
+class ReaderListMixin:
+    """Every public list: only what published() lets through, in the reader's language."""
 
     context_object_name = "articles"
     paginate_by = 20
 
     def get_queryset(self):
         # Teasers never show the body, so it stays in the database.
-        return Article.objects.published().with_relations().defer("body", "body_html")
+        return (
+            Article.objects.published()
+            .with_relations()
+            .annotate(section_local_name=local_section_name())
+            .prefetch_related(reader_translations(get_language()))
+            .defer("body", "body_html")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        in_reader_language(context[self.context_object_name])
+        return context
+
+
+class PublishedArticleListView(ReaderListMixin, ListView):
+    pass
 
 
 class HomeView(PublishedArticleListView):
-    template_name = "articles/article_list.html"
+    """The front page: the lead story, the latest news, and the newest of each section.
+
+    Later pages (?page=2, …) list older articles plainly.
+    """
+
+    template_name = "articles/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        articles = list(context["articles"])
+        if context["page_obj"].number == 1 and articles:
+            by_section = {}
+            for article in articles[7:]:
+                by_section.setdefault(article.section, []).append(article)
+            context.update(
+                lead=articles[0],
+                latest=articles[1:7],
+                sections=sorted(by_section.items(), key=lambda item: item[0].position),
+            )
+        return context
 
 
 class SectionDetailView(PublishedArticleListView):
     template_name = "articles/section_detail.html"
 
     def get_queryset(self):
-        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        self.section = get_object_or_404(
+            Section.objects.prefetch_related("localizations"), slug=self.kwargs["slug"]
+        )
         return super().get_queryset().filter(section=self.section)
 
     def get_context_data(self, **kwargs):
@@ -62,17 +138,78 @@ class TagDetailView(PublishedArticleListView):
 
 class AuthorDetailView(PublishedArticleListView):
     template_name = "articles/author_detail.html"
+    # An author with nothing published has no public page.
+    allow_empty = False
 
     def get_queryset(self):
-        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        self.author = get_object_or_404(
+            Author.objects.prefetch_related("localizations"), slug=self.kwargs["slug"]
+        )
         return super().get_queryset().filter(bylines__author=self.author).distinct()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
 
 
+class ArchiveView(PublishedArticleListView):
+    """Articles published in a year, or in one month of it (in the site's time zone)."""
+
+    template_name = "articles/archive.html"
+
+    def get_queryset(self):
+        year, month = self.kwargs["year"], self.kwargs.get("month")
+        if not 1 <= year <= 9999 or (month is not None and not 1 <= month <= 12):
+            raise Http404
+        self.period = date(year, month or 1, 1)
+        queryset = super().get_queryset().filter(published_at__year=year)
+        return queryset.filter(published_at__month=month) if month else queryset
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            period=self.period, monthly="month" in self.kwargs, **kwargs
+        )
+
+
+class CorrectionListView(ListView):
+    """Every correction and clarification on a published article, newest first."""
+
+    template_name = "articles/correction_list.html"
+    context_object_name = "corrections"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            Correction.objects.filter(
+                article__in=Article.objects.published(),
+                kind__in=[CorrectionKind.CORRECTION, CorrectionKind.CLARIFICATION],
+            )
+            .select_related("article")
+            .prefetch_related(
+                Prefetch(
+                    "article__translations",
+                    queryset=ArticleTranslation.objects.published().filter(language=get_language()),
+                    to_attr="reader_translations",
+                )
+            )
+            .order_by("-noted_at", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        in_reader_language(correction.article for correction in context["corrections"])
+        return context
+
+
 class ArticleDetailView(DetailView):
+    """An article, or its translation, at /<language>/articles/<slug>/.
+
+    The slug may be a translation's (in this language), an original's, or an old one. An
+    original asked for in a language it has a published translation in redirects there;
+    otherwise it is shown in its own language with a notice. A withdrawn article is 410 Gone.
+    """
+
     context_object_name = "article"
+    template_name = "articles/article_detail.html"
 
     def get_articles(self):
         """The articles this page may show; previews widen it, readers get published() only."""
@@ -82,14 +219,135 @@ class ArticleDetailView(DetailView):
         return (
             self.get_articles()
             .with_relations()
-            .prefetch_related(
-                Prefetch(
-                    "related_articles",
-                    queryset=Article.objects.published().only("headline", "slug", "language"),
-                    to_attr="public_related_articles",
-                )
+            .annotate(
+                has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"))),
+                section_local_name=local_section_name(),
             )
+            .prefetch_related(public_translations())
         )
+
+    def get(self, request, *args, **kwargs):
+        language, slug = get_language(), self.kwargs["slug"]
+        article = self.get_queryset().filter(slug=slug).first()
+        if article is not None:
+            in_language = [t for t in article.public_translations if t.language == language]
+            if article.language != language and in_language:
+                return HttpResponsePermanentRedirect(in_language[0].get_absolute_url())
+            return self.show(article, None)
+        translation = (
+            ArticleTranslation.objects.published()
+            .filter(language=language, slug=slug)
+            .select_related("article__section")
+            .annotate(
+                has_corrections=Exists(Correction.objects.filter(article=OuterRef("article_id"))),
+                section_local_name=local_section_name("article__section_id"),
+            )
+            .first()
+        )
+        if translation is not None:
+            article = translation.article
+            article.has_corrections = translation.has_corrections
+            article.section_local_name = translation.section_local_name
+            prefetch_related_objects([article], *article_relations(), public_translations())
+            return self.show(article, translation)
+        return self.elsewhere(language, slug)
+
+    def elsewhere(self, language, slug):
+        """An old slug, another language's translation slug, a withdrawn article, or nothing."""
+        redirect = (
+            SlugRedirect.objects.filter(old_slug=slug, language__in=["", language])
+            .select_related("article", "translation")
+            .first()
+        )
+        if redirect is not None and redirect.target.is_public():
+            return HttpResponsePermanentRedirect(redirect.target.get_absolute_url())
+        other = ArticleTranslation.objects.published().filter(slug=slug).first()
+        if other is not None:
+            return HttpResponsePermanentRedirect(other.get_absolute_url())
+        if Article.objects.withdrawn().filter(slug=slug).exists():
+            return TemplateResponse(self.request, "410.html", status=410)
+        raise Http404
+
+    def show(self, article, translation):
+        self.object = article
+        in_reader_language([article])
+        if translation is not None:
+            show_translation(article, translation)
+        context = self.get_context_data(object=article, translation=translation)
+        return self.render_to_response(context)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        article, translation = context["article"], context.get("translation")
+        language = get_language()
+        context.update(
+            untranslated=translation is None and article.language != language,
+            corrections=list(article.corrections.all()) if article.has_corrections else [],
+            related=self.related(article),
+            versions=self.versions(article, translation),
+        )
+        context["language_links"] = [
+            {"code": code, "name": name, "url": version["url"], "exists": version["exists"]}
+            for code, name in settings.LANGUAGES
+            for version in [context["versions"].get(code) or {}]
+            if version
+        ]
+        return context
+
+    def versions(self, article, translation):
+        """The page in each site language: the original, its translations, or the original
+        shown under that language's prefix (with a notice) when there is no translation."""
+        slug = getattr(article, "original_slug", article.slug)
+        original_language = getattr(article, "original_language", article.language)
+        versions = {
+            code: {"url": article_url(slug, code), "exists": False}
+            for code, _name in settings.LANGUAGES
+        }
+        versions[url_language(original_language)] = {
+            "url": article_url(slug, url_language(original_language)),
+            "exists": True,
+        }
+        for other in article.public_translations:
+            versions[other.language] = {"url": other.get_absolute_url(), "exists": True}
+        return versions
+
+    def related(self, article, limit=4):
+        """Hand-picked related articles first, then those sharing the most tags; one query."""
+        picked = Article.related_articles.through.objects.filter(
+            from_article_id=article.pk, to_article_id=OuterRef("pk")
+        )
+        tag_ids = [tag.pk for tag in article.tags.all()]
+        shared = (
+            TaggedArticle.objects.filter(content_object_id=OuterRef("pk"), tag_id__in=tag_ids)
+            .values("content_object_id")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return list(
+            Article.objects.published()
+            .exclude(pk=article.pk)
+            .annotate(picked=Exists(picked), shared=Coalesce(Subquery(shared), 0))
+            .filter(Q(picked=True) | Q(shared__gt=0))
+            .order_by("-picked", "-shared", F("published_at").desc(nulls_last=True))
+            .only("headline", "slug", "language")[:limit]
+        )
+
+
+def public_translations():
+    """Prefetch of an article's published translations, as public_translations."""
+    return Prefetch(
+        "translations",
+        queryset=ArticleTranslation.objects.published().only(
+            "article_id", "language", "slug", "headline"
+        ),
+        to_attr="public_translations",
+    )
+
+
+def article_url(slug, language):
+    """The address of the original with `slug` under `language`'s prefix."""
+    with override(language):
+        return reverse("articles:article-detail", kwargs={"slug": slug})
 
 
 def describe_preview(article, translation=None, share_link=None, now=None):
@@ -117,16 +375,29 @@ def describe_preview(article, translation=None, share_link=None, now=None):
 
 
 def show_translation(article, translation):
-    """Dress the original in a translation's text for the article layout; in memory, never saved."""
+    """Dress the original in a translation's text for the article layout; in memory, never saved.
+
+    Its links then lead to the translation (the slug is the translation's); the original's own
+    slug and language stay at hand as original_slug and original_language.
+    """
+    article.original_slug, article.original_language = article.slug, article.language
     article.headline = translation.headline
+    article.slug = translation.slug
     article.standfirst = translation.standfirst
-    article.body_html = translation.body_html
+    article.summary = translation.summary
+    if "body_html" in translation.__dict__:
+        article.body_html = translation.body_html
     article.language = translation.language
+    article.shown_translation = translation
     return article
 
 
 class PreviewMixin:
     """Work in any state at its reader layout: never cached, never indexed, always labelled."""
+
+    def get(self, request, *args, **kwargs):
+        # By primary key or share link, not by the readers' slug resolution.
+        return DetailView.get(self, request, *args, **kwargs)
 
     @method_decorator(never_cache)
     def dispatch(self, request, *args, **kwargs):

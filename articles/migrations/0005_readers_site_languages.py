@@ -7,59 +7,166 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0004_desk_groups_and_existing_content'),
+        ("articles", "0004_desk_groups_and_existing_content"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuthorTranslation',
+            name="AuthorTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(help_text='The language of these texts, as a BCP 47 tag ("de").', max_length=35, validators=[django.core.validators.RegexValidator('^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$', 'Enter a BCP 47 language tag such as "en", "de" or "de-CH".')], verbose_name='language')),
-                ('job_title', models.CharField(blank=True, max_length=200, verbose_name='job title')),
-                ('bio', models.TextField(blank=True, verbose_name='short bio')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='localizations', to='articles.author', verbose_name='author')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        help_text='The language of these texts, as a BCP 47 tag ("de").',
+                        max_length=35,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$",
+                                'Enter a BCP 47 language tag such as "en", "de" or "de-CH".',
+                            )
+                        ],
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "job_title",
+                    models.CharField(blank=True, max_length=200, verbose_name="job title"),
+                ),
+                ("bio", models.TextField(blank=True, verbose_name="short bio")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="localizations",
+                        to="articles.author",
+                        verbose_name="author",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'author profile in another language',
-                'verbose_name_plural': 'author profile in other languages',
-                'ordering': ['author', 'language'],
-                'constraints': [models.UniqueConstraint(fields=('author', 'language'), name='author_translation_unique_language')],
+                "verbose_name": "author profile in another language",
+                "verbose_name_plural": "author profile in other languages",
+                "ordering": ["author", "language"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("author", "language"), name="author_translation_unique_language"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SectionTranslation',
+            name="SectionTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(help_text='The language of these texts, as a BCP 47 tag ("de").', max_length=35, validators=[django.core.validators.RegexValidator('^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$', 'Enter a BCP 47 language tag such as "en", "de" or "de-CH".')], verbose_name='language')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('description', models.TextField(blank=True, help_text="Leave empty to show the original's.", verbose_name='description')),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='localizations', to='articles.section', verbose_name='section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        help_text='The language of these texts, as a BCP 47 tag ("de").',
+                        max_length=35,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$",
+                                'Enter a BCP 47 language tag such as "en", "de" or "de-CH".',
+                            )
+                        ],
+                        verbose_name="language",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True,
+                        help_text="Leave empty to show the original's.",
+                        verbose_name="description",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="localizations",
+                        to="articles.section",
+                        verbose_name="section",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'section in another language',
-                'verbose_name_plural': 'section in other languages',
-                'ordering': ['section', 'language'],
-                'constraints': [models.UniqueConstraint(fields=('section', 'language'), name='section_translation_unique_language')],
+                "verbose_name": "section in another language",
+                "verbose_name_plural": "section in other languages",
+                "ordering": ["section", "language"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("section", "language"), name="section_translation_unique_language"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SlugRedirect',
+            name="SlugRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_slug', models.CharField(max_length=250, verbose_name='old slug')),
-                ('language', models.CharField(blank=True, help_text='Empty for an original, whose address works under every language.', max_length=35, verbose_name='language')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='old_slugs', to='articles.article', verbose_name='article')),
-                ('translation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='old_slugs', to='articles.articletranslation', verbose_name='translation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_slug", models.CharField(max_length=250, verbose_name="old slug")),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        help_text="Empty for an original, whose address works under every language.",
+                        max_length=35,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="old_slugs",
+                        to="articles.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "translation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="old_slugs",
+                        to="articles.articletranslation",
+                        verbose_name="translation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'old address',
-                'verbose_name_plural': 'old addresses',
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('language', 'old_slug'), name='slug_redirect_unique')],
+                "verbose_name": "old address",
+                "verbose_name_plural": "old addresses",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("language", "old_slug"), name="slug_redirect_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, override
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from ..markdown import render_markdown
+from ..markdown import opening_sentence, render_markdown
 
 # A pragmatic BCP 47 shape check: language, optional script, region and variants ("en", "de-CH",
 # "zh-Hant-TW", "sr-Latn"). Full registry validation is not an editor's problem.
@@ -62,6 +63,10 @@ class Localized:
 
     def localized(self, field: str, language: str | None = None):
         language = language or get_language()
+        # A queryset may have fetched the reader's text already (see local_section_name()).
+        fetched = getattr(self, f"local_{field}", None)
+        if fetched is not None and language == get_language():
+            return fetched or getattr(self, field)
         # .all() so that a prefetch_related("localizations") serves every call without a query.
         for localization in self.localizations.all():
             if localization.language == language and getattr(localization, field):
@@ -186,6 +191,10 @@ class ArticleQuerySet(models.QuerySet):
             Q(published_at__isnull=True) | Q(published_at__lte=now), status=Status.PUBLISHED
         )
 
+    def withdrawn(self):
+        """Articles taken down: their addresses answer 410 Gone."""
+        return self.filter(status=Status.WITHDRAWN)
+
     def scheduled(self, now=None):
         """Published articles whose publication time is still to come."""
         return self.filter(status=Status.PUBLISHED, published_at__gt=now or timezone.now())
@@ -201,10 +210,22 @@ class ArticleQuerySet(models.QuerySet):
 
     def with_relations(self):
         """Section, bylines with authors, and tags, in a fixed number of queries for any count."""
-        return self.select_related("section").prefetch_related(
-            models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-            "tags",
-        )
+        return self.select_related("section").prefetch_related(*article_relations())
+
+
+def local_section_name(section_field="section_id", language=None):
+    """The section's name in `language` (default: the reader's), "" if it has none: for annotate."""
+    from .translation import SectionTranslation
+
+    names = SectionTranslation.objects.filter(
+        section=models.OuterRef(section_field), language=language or get_language()
+    ).values("name")[:1]
+    return Coalesce(models.Subquery(names), models.Value(""))
+
+
+def article_relations():
+    """The prefetches every article page and teaser needs (see with_relations)."""
+    return [models.Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags"]
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
@@ -229,6 +250,12 @@ class Article(EditedRecord):
         _("body"), help_text=_("Markdown. Use ## for subheadings, *italics*, **bold**, [links](…).")
     )
     body_html = models.TextField(_("body HTML"), editable=False, default="")
+    summary = models.TextField(
+        _("summary"),
+        editable=False,
+        default="",
+        help_text=_("The standfirst, or the body's opening sentence: what teasers show."),
+    )
     content_digest = models.CharField(
         _("content digest"),
         max_length=64,
@@ -316,8 +343,11 @@ class Article(EditedRecord):
 
     def get_original_url(self):
         """The article in its own language: the canonical address of the original."""
-        with override(url_language(self.language)):
-            return self.get_absolute_url()
+        # A page showing a translation dresses the article in it and keeps these two aside.
+        slug = getattr(self, "original_slug", self.slug)
+        language = getattr(self, "original_language", self.language)
+        with override(url_language(language)):
+            return reverse("articles:article-detail", kwargs={"slug": slug})
 
     def natural_key(self):
         return (self.slug,)
@@ -329,6 +359,7 @@ class Article(EditedRecord):
             normalize_newlines(self.body),
         )
         self.body_html = render_markdown(self.body)
+        self.summary = " ".join(self.standfirst.split()) or opening_sentence(self.body_html)
         self.content_digest = text_digest(self.headline, self.standfirst, self.body)
 
     def is_scheduled(self, now=None):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from ..markdown import render_markdown
+from ..markdown import opening_sentence, render_markdown
 from .article import (
     Article,
     Author,
@@ -54,6 +54,12 @@ class ArticleTranslation(EditedRecord):
     standfirst = models.TextField(_("standfirst"), blank=True)
     body = models.TextField(_("body"), help_text=_("Markdown, like the original."))
     body_html = models.TextField(_("body HTML"), editable=False, default="")
+    summary = models.TextField(
+        _("summary"),
+        editable=False,
+        default="",
+        help_text=_("The standfirst, or the body's opening sentence: what teasers show."),
+    )
     translators = models.ManyToManyField(
         Author, blank=True, related_name="translations", verbose_name=_("translators")
     )
@@ -126,6 +132,7 @@ class ArticleTranslation(EditedRecord):
             normalize_newlines(self.body),
         )
         self.body_html = render_markdown(self.body)
+        self.summary = " ".join(self.standfirst.split()) or opening_sentence(self.body_html)
         if not self.source_digest and self.article_id:
             self.record_source()
 
