@@ -48,8 +48,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Say what would be done.")
+        parser.add_argument(
+            "--site-url",
+            default="http://127.0.0.1:8000",
+            help="Where the site is served, for the login address it prints.",
+        )
 
-    def handle(self, *args, dry_run=False, **options):
+    def handle(self, *args, dry_run=False, site_url="http://127.0.0.1:8000", **options):
+        login = f"{site_url.rstrip('/')}/admin/"
         if not settings.DEBUG:
             raise CommandError("bootstrap_local is for local development; set DJANGO_DEBUG=true.")
         result = bootstrap_local_site(dry_run=dry_run)
@@ -59,7 +65,7 @@ class Command(BaseCommand):
         if result.username and not dry_run:
             self.stdout.write(
                 self.style.SUCCESS(
-                    "Editors log in at http://127.0.0.1:8000/admin/ as "
+                    f"Editors log in at {login} as "
                     f"{result.username!r} with password {result.password!r}\n"
                     "This password is shown only once; change it with "
                     f"`.venv/bin/python manage.py changepassword {result.username}`."
@@ -69,6 +75,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{prefix}Created the local account {result.username!r}.")
         else:
             self.stdout.write(
-                "Editors log in at http://127.0.0.1:8000/admin/ with an existing account "
+                f"Editors log in at {login} with an existing account "
                 "(add one with `.venv/bin/python manage.py createsuperuser`)."
             )

@@ -1,0 +1,129 @@
+"""`python3 -m newsroom run` serves the site as readers get it, at the address it prints."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from newsroom.__main__ import free_port, parse_address
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("8001", ("127.0.0.1", 8001)),
+        ("127.0.0.1:8002", ("127.0.0.1", 8002)),
+        ("0.0.0.0:8003", ("0.0.0.0", 8003)),
+        ("[::1]:8004", ("::1", 8004)),
+    ],
+)
+def test_the_address_is_a_port_or_host_and_port(address, expected):
+    assert parse_address(address) == expected
+
+
+@pytest.mark.parametrize("address", ["", "localhost", "127.0.0.1:http", "99999"])
+def test_a_bad_address_is_refused_with_a_message(address):
+    with pytest.raises(SystemExit, match="PORT or HOST:PORT"):
+        parse_address(address)
+
+
+def test_a_busy_port_gives_way_to_the_next_free_one():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+
+        assert free_port("127.0.0.1", port) != port
+
+
+def fetch(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start `python -m newsroom run ADDRESS` on a fresh database; stop it afterwards."""
+    processes = []
+
+    def serve_(address):
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
+            "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+            "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
+        }
+        for name in ("DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_HTTPS"):
+            env.pop(name, None)
+        log = tmp_path / "run.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsroom", "run", address],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        processes.append(process)
+        for _ in range(120):
+            output = log.read_text()
+            match = re.search(r"Serving the site at (http://\S+?)/ ", output)
+            if match:
+                base = match.group(1)
+                try:
+                    fetch(base + "/en/")
+                    return base, output
+                except OSError:
+                    pass
+            if process.poll() is not None:
+                pytest.fail(f"run stopped:\n{output}")
+            time.sleep(0.5)
+        pytest.fail(f"run did not come up:\n{log.read_text()}")
+
+    yield serve_
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+def test_run_serves_the_readers_site_with_debug_off_and_prints_its_real_address(serve):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+
+        base, output = serve(f"127.0.0.1:{taken}")
+
+    assert base != f"http://127.0.0.1:{taken}"
+    assert f"Port {taken} is in use; using {base.rsplit(':', 1)[1]} instead." in output
+    assert f"Editors log in at {base}/admin/ as 'editor'" in output
+
+    status, _, home = fetch(base + "/en/")
+    assert status == 200 and "China’s eloquent silence on Kim and Putin" in home
+
+    status, _, missing = fetch(base + "/en/no-such-page/")
+    assert status == 404
+    assert "Page not found" in missing
+    assert "Traceback" not in missing and "URLconf" not in missing
+
+    stylesheet = re.search(r'href="(/static/articles/site\.[0-9a-f]{12}\.css)"', home)
+    assert stylesheet, "static files are served under hashed names"
+    request = urllib.request.Request(
+        base + stylesheet.group(1), headers={"Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+        assert response.headers["Content-Encoding"] == "gzip"
