@@ -1,7 +1,7 @@
 """Markdown to safe HTML for readers: CommonMark rendering, then an allow-list sanitiser."""
 
 import re
-from html import unescape
+from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
@@ -45,31 +45,123 @@ def render_markdown(source: str) -> str:
     )
 
 
-# Abbreviations whose full stop does not end a sentence (English and German newsroom usage).
-_ABBREVIATIONS = {
-    "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "gen", "gov", "sen", "rep", "lt", "col",
-    "u.s", "u.k", "e.g", "i.e", "etc", "vs", "nr", "z.b", "bzw", "ca", "vgl", "u.a", "d.h",
-    "jan", "feb", "aug", "sept", "oct", "nov", "dec",
+SENTENCE_LIMIT = 300
+
+
+def collapse_whitespace(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def truncate_on_word(text: str, limit: int) -> str:
+    """`text` with collapsed whitespace, at most `limit` characters: cut on a word, with "…"."""
+    text = collapse_whitespace(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–—-") + "…"
+
+
+_BLOCK_TAGS = {
+    "blockquote", "br", "div", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "li", "ol", "p", "pre", "table", "td", "th", "tr", "ul",
 }  # fmt: skip
-_SENTENCE_END = re.compile(r"[.!?…][\"”’)]*\s+(?=[\"“„‘(]*[A-ZÄÖÜ0-9])")
 
 
-def plain_text(html: str) -> str:
-    """The text of an HTML fragment, tags removed, whitespace collapsed."""
-    text = nh3.clean(html or "", tags=set())
-    return " ".join(unescape(text).split())
+class _Blocks(HTMLParser):
+    """The text of an HTML fragment, one string per block (paragraph, heading, list item…)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, str]] = []
+        self._tag, self._text = "", []
+
+    def _flush(self):
+        text = collapse_whitespace("".join(self._text))
+        if text:
+            self.blocks.append((self._tag, text))
+        self._text = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self._flush()
+            self._tag = tag
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCK_TAGS:
+            self._flush()
+            self._tag = ""
+
+    def handle_data(self, data):
+        # Plain text (or Markdown) separates paragraphs with blank lines.
+        first, *rest = re.split(r"\n[ \t]*\n", data)
+        self._text.append(first)
+        for paragraph in rest:
+            self._flush()
+            self._text.append(paragraph)
+
+    def close(self):
+        super().close()
+        self._flush()
 
 
-def opening_sentence(html: str, limit: int = 300) -> str:
-    """The first sentence of a rendered body, as plain text: a teaser when there is no dek."""
-    text = plain_text(html)
-    for match in _SENTENCE_END.finditer(text):
-        candidate = text[: match.start() + 1]
-        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".").lower()
-        if last_word in _ABBREVIATIONS or len(last_word) == 1:
-            continue
-        text = candidate.rstrip()
-        break
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0] + "…"
-    return text
+def plain_text(html_or_text: str) -> str:
+    """Text without tags or entities, whitespace collapsed; blocks joined by a space."""
+    return " ".join(text for _tag, text in _blocks(html_or_text))
+
+
+def _blocks(html_or_text: str) -> list[tuple[str, str]]:
+    parser = _Blocks()
+    parser.feed(html_or_text or "")
+    parser.close()
+    return parser.blocks
+
+
+# A period after these does not end a sentence (compared without the final period, ignoring case).
+ABBREVIATIONS = {
+    "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "gen", "gov", "sen", "rep", "rev", "lt",
+    "col", "capt", "sgt", "mt", "ft", "nr", "vs", "approx", "ca", "u.s", "u.k", "u.n", "e.u",
+    "z.b", "d.h", "u.a", "o.ä", "bzw", "vgl", "ggf", "evtl", "usw", "inkl", "hr", "fr", "str",
+    "jh", "mio", "mrd",
+}  # fmt: skip
+# A candidate end of a sentence: . ! or ?, then any closing quotes or brackets, then a space or
+# the end of the text.
+_SENTENCE_END = re.compile(r"""[.!?]+["'”’»)\]]*(?=\s|$)""")
+_OPENING_PUNCTUATION = "\"'“‘„»(["
+
+
+def _ends_sentence(text: str, end: re.Match) -> bool:
+    """Whether the candidate `end` closes a sentence: the text ends, or a capital follows."""
+    following = text[end.end() :].lstrip().lstrip(_OPENING_PUNCTUATION)
+    if following and not following[0].isupper():
+        return False
+    if following and text[end.start()] == ".":
+        before = text[: end.start()].split()
+        word = before[-1].lstrip(_OPENING_PUNCTUATION).rstrip(".").lower() if before else ""
+        if word in ABBREVIATIONS:
+            return False
+        # Initials ("J. K. Rowling") and German ordinals ("am 3. Oktober"): a single letter, or a
+        # number of one or two digits. The price: an English sentence ending in "aged 42." runs
+        # on into the next one, until the length limit cuts it.
+        if (len(word) == 1 and word.isalpha()) or re.fullmatch(r"\d{1,2}", word):
+            return False
+    return True
+
+
+def opening_sentence(html_or_text: str) -> str:
+    """The first sentence of a body (HTML or plain text), as plain text of at most 300 characters.
+
+    Taken from the first paragraph rather than a subheading, so that teasers read as prose.
+    """
+    blocks = _blocks(html_or_text)
+    paragraph = next((text for tag, text in blocks if tag == "p"), blocks[0][1] if blocks else "")
+    for end in _SENTENCE_END.finditer(paragraph):
+        if end.end() > SENTENCE_LIMIT:
+            break
+        if _ends_sentence(paragraph, end):
+            return paragraph[: end.end()]
+    return truncate_on_word(paragraph, SENTENCE_LIMIT)
+
+
+# Dates and URLs ---------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
-from .models import Article, ArticleTranslation, Correction
+from .models import Article, ArticleTranslation, Correction, SlugRedirect, Status
 from .tags import needs_new_slug, unique_tag_slug
 
 
@@ -41,3 +41,28 @@ def give_tag_a_working_slug(sender, instance, raw=False, **kwargs):
     # taggit's own slugs can be empty ("🔥") or outgrow the column on a clash; ours cannot.
     if needs_new_slug(instance):
         instance.slug = unique_tag_slug(instance.name, exclude_pk=instance.pk)
+
+
+@receiver(pre_save, sender=Article)
+@receiver(pre_save, sender=ArticleTranslation)
+def keep_old_addresses(sender, instance, raw=False, **kwargs):
+    """A published article or translation that changes its slug keeps its old address (301)."""
+    if raw or instance.pk is None:
+        return
+    before = sender.objects.filter(pk=instance.pk).values("slug", "status").first()
+    if before is None or before["slug"] == instance.slug:
+        return
+    is_translation = isinstance(instance, ArticleTranslation)
+    scope = {"language": instance.language if is_translation else ""}
+    # Taking a slug back: its old address is the live one again.
+    SlugRedirect.objects.filter(old_slug=instance.slug, **scope).delete()
+    if before["status"] != Status.PUBLISHED:
+        return
+    SlugRedirect.objects.update_or_create(
+        old_slug=before["slug"],
+        **scope,
+        defaults={
+            "article_id": instance.article_id if is_translation else instance.pk,
+            "translation": instance if is_translation else None,
+        },
+    )

@@ -28,6 +28,7 @@ urlpatterns = [
     path("archive/<int:year>/", views.ArchiveView.as_view(), name="archive-year"),
     path("archive/<int:year>/<int:month>/", views.ArchiveView.as_view(), name="archive-month"),
     path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("preview/articles/<int:pk>/", views.ArticlePreviewView.as_view(), name="article-preview"),
     path(
         "preview/translations/<int:pk>/",
@@ -36,3 +37,8 @@ urlpatterns = [
     ),
     path("preview/share/<str:token>/", views.SharedPreviewView.as_view(), name="shared-preview"),
 ]
+
+# Imported here, not at the top: the feeds' tag addresses need "uslug", registered above.
+from .urls_feeds import urlpatterns as feed_urlpatterns  # noqa: E402
+
+urlpatterns += feed_urlpatterns

@@ -16,14 +16,17 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy, translate_url
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.translation import get_language, override
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
+from . import seo
 from .models import (
     Article,
     ArticleTranslation,
@@ -39,6 +42,7 @@ from .models import (
     url_language,
 )
 from .models.article import article_relations, local_section_name
+from .search import clean_query, search
 
 
 def reader_translations(language):
@@ -61,7 +65,46 @@ def in_reader_language(articles):
     return articles
 
 
-class ReaderListMixin:
+class PageMetaMixin:
+    """What a reader page's <head> says about it: title, description, canonical, alternates."""
+
+    def meta_title(self) -> str:
+        return ""
+
+    def meta_description(self) -> str:
+        return _("Independent news, analysis and reporting.")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "meta" not in context:
+            context["meta"] = self.page_meta()
+        return context
+
+    def page_meta(self):
+        path = self.request.path
+        page = self.request.GET.get("page", "")
+        canonical = f"{path}?page={page}" if page.isdigit() and page != "1" else path
+        title = self.meta_title()
+        meta = seo.page_meta(
+            self.request,
+            title=title or settings.PUBLISHER_NAME,
+            description=self.meta_description(),
+            canonical=canonical,
+            locale=get_language(),
+            alternates=[(code, translate_url(canonical, code)) for code, _n in settings.LANGUAGES],
+            x_default=translate_url(canonical, settings.LANGUAGE_CODE),
+        )
+        return with_document_title(meta, title)
+
+
+def with_document_title(meta, title):
+    """The <title>: "Page — Publication", or the publication alone for the front page."""
+    site = settings.PUBLISHER_NAME
+    meta["document_title"] = f"{title} — {site}" if title and title != site else site
+    return meta
+
+
+class ReaderListMixin(PageMetaMixin):
     """Every public list: only what published() lets through, in the reader's language."""
 
     context_object_name = "articles"
@@ -113,6 +156,14 @@ class HomeView(PublishedArticleListView):
 class SectionDetailView(PublishedArticleListView):
     template_name = "articles/section_detail.html"
 
+    def meta_title(self):
+        return self.section.localized("name")
+
+    def meta_description(self):
+        return self.section.localized("description") or _("Articles in %(section)s") % {
+            "section": self.section.localized("name")
+        }
+
     def get_queryset(self):
         self.section = get_object_or_404(
             Section.objects.prefetch_related("localizations"), slug=self.kwargs["slug"]
@@ -125,6 +176,13 @@ class SectionDetailView(PublishedArticleListView):
 
 class TagDetailView(PublishedArticleListView):
     template_name = "articles/tag_detail.html"
+
+    def meta_title(self):
+        return self.tag.name
+
+    def meta_description(self):
+        return _("Articles about %(tag)s") % {"tag": self.tag.name}
+
     # A tag used only on drafts must not reveal itself.
     allow_empty = False
 
@@ -138,6 +196,15 @@ class TagDetailView(PublishedArticleListView):
 
 class AuthorDetailView(PublishedArticleListView):
     template_name = "articles/author_detail.html"
+
+    def meta_title(self):
+        return self.author.name
+
+    def meta_description(self):
+        return self.author.localized("bio") or _("Articles by %(name)s") % {
+            "name": self.author.name
+        }
+
     # An author with nothing published has no public page.
     allow_empty = False
 
@@ -156,6 +223,14 @@ class ArchiveView(PublishedArticleListView):
 
     template_name = "articles/archive.html"
 
+    def meta_title(self):
+        if "month" in self.kwargs:
+            return date_format(self.period, "YEAR_MONTH_FORMAT")
+        return str(self.period.year)
+
+    def meta_description(self):
+        return _("Articles published in %(period)s") % {"period": self.meta_title()}
+
     def get_queryset(self):
         year, month = self.kwargs["year"], self.kwargs.get("month")
         if not 1 <= year <= 9999 or (month is not None and not 1 <= month <= 12):
@@ -170,10 +245,41 @@ class ArchiveView(PublishedArticleListView):
         )
 
 
-class CorrectionListView(ListView):
+class SearchView(PublishedArticleListView):
+    """Full-text search of what a reader of this language can read (see search.py)."""
+
+    template_name = "articles/search.html"
+
+    def meta_title(self):
+        return _("Search: %(query)s") % {"query": self.query} if self.query else _("Search")
+
+    def meta_description(self):
+        return _("Search our articles.")
+
+    def get_queryset(self):
+        self.query = clean_query(self.request.GET.get("q", ""))
+        return (
+            search(self.query, get_language())
+            .with_relations()
+            .annotate(section_local_name=local_section_name())
+            .defer("body", "body_html")
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.query, **kwargs)
+
+
+class CorrectionListView(PageMetaMixin, ListView):
     """Every correction and clarification on a published article, newest first."""
 
     template_name = "articles/correction_list.html"
+
+    def meta_title(self):
+        return _("Corrections and clarifications")
+
+    def meta_description(self):
+        return _("Every correction and clarification we have made to our reporting.")
+
     context_object_name = "corrections"
     paginate_by = 50
 
@@ -282,9 +388,19 @@ class ArticleDetailView(DetailView):
         language = get_language()
         context.update(
             untranslated=translation is None and article.language != language,
-            corrections=list(article.corrections.all()) if article.has_corrections else [],
+            corrections=self.corrections(article),
             related=self.related(article),
             versions=self.versions(article, translation),
+        )
+        translations = article.public_translations
+        context["meta"] = with_document_title(
+            seo.article_meta(
+                article, self.request, translation=translation, translations=translations
+            ),
+            article.headline,
+        )
+        context["structured_data"] = seo.news_article(
+            article, self.request, translation=translation, translations=translations
         )
         context["language_links"] = [
             {"code": code, "name": name, "url": version["url"], "exists": version["exists"]}
@@ -293,6 +409,15 @@ class ArticleDetailView(DetailView):
             if version
         ]
         return context
+
+    @staticmethod
+    def corrections(article):
+        """The article's notes, fetched once (the page and its JSON-LD both show them)."""
+        if not article.has_corrections:
+            return []
+        order = Correction.objects.order_by("noted_at", "pk")
+        prefetch_related_objects([article], Prefetch("corrections", queryset=order))
+        return list(article.corrections.all())
 
     def versions(self, article, translation):
         """The page in each site language: the original, its translations, or the original

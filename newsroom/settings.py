@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "taggit",
     "reversion",
     "articles",
@@ -192,3 +193,5 @@ if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
     )
 # Who publishes: named in JSON-LD, feeds and the Google News sitemap.
 PUBLISHER_NAME = os.environ.get("NEWSROOM_PUBLISHER_NAME", "").strip() or "Newsroom"
+PUBLISHER_LOGO = {"path": "articles/publisher-logo.png", "width": 600, "height": 60}
+DEFAULT_SOCIAL_IMAGE = {"path": "articles/social-default.png", "width": 1200, "height": 630}

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from articles import sitemaps
+
 admin.site.site_header = _("Newsroom")
 admin.site.site_title = _("Newsroom desk")
 admin.site.index_title = _("Editors' desk")
@@ -13,6 +15,10 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # For crawlers, outside the language prefixes.
+    path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemaps.index, name="sitemap-index"),
+    path("sitemap-<str:section>.xml", sitemaps.section, name="sitemap-section"),
 ]
 
 # Every reader URL carries its language: /en/…, /de/…; "/" redirects to the reader's language.

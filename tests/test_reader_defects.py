@@ -1,4 +1,4 @@
-"""Defects found in the foundation's readers' site, each pinned by a test that failed before its fix."""
+"""Defects found in the foundation's readers' site, each pinned by a test that failed first."""
 
 from datetime import datetime
 

@@ -67,7 +67,21 @@ def describe_moment(user, when) -> str:
     }
 
 
-class DeskForm(forms.ModelForm):
+class LanguageChoiceForm(forms.ModelForm):
+    """A form whose `language` is chosen from a list, the site's languages first."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "language" in self.fields:
+            self.fields["language"] = forms.ChoiceField(
+                label=self.fields["language"].label,
+                help_text=self.fields["language"].help_text,
+                choices=language_choices(self.initial.get("language")),
+                initial=self.fields["language"].initial,
+            )
+
+
+class DeskForm(LanguageChoiceForm):
     """Base of the article and translation forms.
 
     - `version`: the version the editor opened. A save from an older version is refused with
@@ -92,13 +106,6 @@ class DeskForm(forms.ModelForm):
                 if value == self.instance.status
                 or workflow.allowed(self.instance, value, self.user)
             ]
-        if "language" in self.fields:
-            self.fields["language"] = forms.ChoiceField(
-                label=self.fields["language"].label,
-                help_text=self.fields["language"].help_text,
-                choices=language_choices(self.initial.get("language")),
-                initial=self.fields["language"].initial,
-            )
 
     def clean_version(self):
         # A new object starts at its default; an existing one is checked against the database.

@@ -4,7 +4,24 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Author, Section
+from ..models import Author, AuthorTranslation, Section, SectionTranslation
+from .forms import LanguageChoiceForm
+
+
+class SectionTranslationInline(admin.TabularInline):
+    model = SectionTranslation
+    form = LanguageChoiceForm
+    extra = 1
+    fields = ["language", "name", "description"]
+    verbose_name_plural = _("in other languages (the German edition's navigation, say)")
+
+
+class AuthorTranslationInline(admin.StackedInline):
+    model = AuthorTranslation
+    form = LanguageChoiceForm
+    extra = 1
+    fields = ["language", "job_title", "bio"]
+    verbose_name_plural = _("in other languages")
 
 
 @admin.register(Section)
@@ -13,6 +30,7 @@ class SectionAdmin(admin.ModelAdmin):
     list_editable = ["position"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [SectionTranslationInline]
 
     def get_queryset(self, request):
         # Aggregation drops Meta.ordering, which the autocomplete's pagination needs.
@@ -35,6 +53,7 @@ class AuthorAdmin(admin.ModelAdmin):
     search_fields = ["name", "job_title", "bio"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["user"]
+    inlines = [AuthorTranslationInline]
 
     def get_queryset(self, request):
         return (

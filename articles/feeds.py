@@ -1,0 +1,401 @@
+"""RSS, Atom and JSON Feed of published articles: the whole site, a section, a tag, an author.
+
+Thin on django.contrib.syndication. Feeds are in the active language: an article written in
+another language is shown in its published translation into this one where there is one.
+"""
+
+import json
+import mimetypes
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import feedgenerator, formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from taggit.models import Tag
+
+from .models import Article, ArticleTranslation, Author, Byline, Section
+from .site import absolute_url
+
+MAX_ITEMS = 50
+DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
+
+
+class RssFeed(feedgenerator.Rss201rev2Feed):
+    """RSS 2.0 that names every author as a <dc:creator>, not only the first."""
+
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE}
+
+    def add_item_elements(self, handler, item):
+        # Django writes the first author (item_author_name) as <dc:creator>; the others follow.
+        super().add_item_elements(handler, item)
+        for author in item["authors"][1:]:
+            handler.addQuickElement("dc:creator", author["name"])
+
+
+class AtomFeed(feedgenerator.Atom1Feed):
+    """Atom with one <author> per author, the standfirst as summary, the full text as content."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": item["summary"] or None})
+        for author in item["authors"][1:]:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", author["name"])
+            handler.addQuickElement("uri", author["url"])
+            handler.endElement("author")
+        handler.addQuickElement("content", item["description"], {"type": "html"})
+
+
+class JsonFeed(feedgenerator.SyndicationFeed):
+    """JSON Feed 1.1: https://www.jsonfeed.org/version/1.1/"""
+
+    content_type = "application/feed+json; charset=utf-8"
+    version = "https://jsonfeed.org/version/1.1"
+
+    def write(self, outfile, encoding):
+        outfile.write(json.dumps(self.as_dict(), ensure_ascii=False, indent=2))
+
+    def as_dict(self) -> dict:
+        feed = self.feed
+        authors = [{"name": feed["author_name"], "url": feed["author_link"]}]
+        return {
+            **without_empty(
+                {
+                    "version": self.version,
+                    "title": feed["title"],
+                    "home_page_url": feed["link"],
+                    "feed_url": feed["feed_url"],
+                    "description": feed["description"],
+                    "language": feed["language"],
+                    "authors": [without_empty(a) for a in authors if a["name"]],
+                }
+            ),
+            "items": [self.item_dict(item) for item in self.items],
+        }
+
+    def item_dict(self, item) -> dict:
+        return without_empty(
+            {
+                "id": item["unique_id"] or item["link"],
+                "url": item["link"],
+                "title": item["title"],
+                "content_html": item["description"],
+                "summary": item["summary"],
+                "image": item["image"],
+                "date_published": item["pubdate"] and feedgenerator.rfc3339_date(item["pubdate"]),
+                "date_modified": item["updateddate"]
+                and feedgenerator.rfc3339_date(item["updateddate"]),
+                "authors": item["authors"],
+                "tags": list(item["categories"]),
+                "language": item["language"],
+                "attachments": [
+                    without_empty(
+                        {
+                            "url": enclosure.url,
+                            "mime_type": enclosure.mime_type,
+                            "size_in_bytes": int(enclosure.length),
+                        }
+                    )
+                    for enclosure in item["enclosures"]
+                ],
+            }
+        )
+
+
+def without_empty(data: dict) -> dict:
+    """`data` without the keys JSON Feed would rather see left out than null or empty."""
+    return {key: value for key, value in data.items() if value not in (None, "", [], 0)}
+
+
+@dataclass(frozen=True)
+class FeedScope:
+    """What one feed request is about: the request (for absolute URLs) and its subject."""
+
+    request: HttpRequest
+    subject: Section | Tag | Author | None = None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One article in a feed, in the translation the feed's language calls for (if any)."""
+
+    article: Article
+    translation: ArticleTranslation | None
+    request: HttpRequest
+
+    @property
+    def text(self) -> Article | ArticleTranslation:
+        return self.translation or self.article
+
+    @cached_property
+    def link(self) -> str:
+        if self.translation is not None:
+            return absolute_url(self.translation.get_absolute_url(), self.request)
+        return absolute_url(self.article.get_original_url(), self.request)
+
+    @cached_property
+    def authors(self) -> list[dict]:
+        # An author with two roles on one article is still one author.
+        authors = {}
+        for byline in self.article.bylines.all():
+            authors.setdefault(byline.author_id, byline.author)
+        return [
+            {"name": author.name, "url": absolute_url(author.get_absolute_url(), self.request)}
+            for author in authors.values()
+        ]
+
+    @cached_property
+    def image_url(self) -> str | None:
+        image = self.article.lead_image
+        if not image:
+            return None
+        # Storages that serve files from elsewhere already give absolute URLs.
+        return image.url if "://" in image.url else absolute_url(image.url, self.request)
+
+    def content_html(self) -> str:
+        """The full text, then every correction and update as "Correction (date): text"."""
+        notes = format_html_join(
+            "",
+            "<p><strong>{} ({}):</strong></p>{}",
+            (
+                (
+                    correction.get_kind_display(),
+                    formats.date_format(timezone.localtime(correction.noted_at)),
+                    mark_safe(correction.text_html),  # sanitised when saved
+                )
+                for correction in self.article.corrections.all()
+            ),
+        )
+        body = mark_safe(self.text.body_html)  # sanitised when saved
+        if not notes:
+            return body
+        return body + format_html('<aside class="corrections">{}</aside>', notes)
+
+
+class ArticleFeed(Feed):
+    """The newest published articles, in full; RSS unless given another feed type."""
+
+    feed_type = RssFeed
+
+    def __init__(self, feed_type=None):
+        if feed_type is not None:
+            self.feed_type = feed_type
+
+    def get_object(self, request, **kwargs):
+        return FeedScope(request, self.get_subject(**kwargs))
+
+    def get_subject(self):
+        return None
+
+    def filter_articles(self, articles, subject):
+        return articles
+
+    def items(self, scope):
+        language = get_language()
+        articles = (
+            self.filter_articles(Article.objects.published(), scope.subject)
+            .with_relations()
+            # Feeds show the rendered HTML; the Markdown sources stay in the database.
+            .defer("body")
+            .prefetch_related(
+                Prefetch(
+                    "translations",
+                    queryset=ArticleTranslation.objects.published()
+                    .filter(language=language)
+                    .defer("body", "source_headline", "source_standfirst", "source_body"),
+                    to_attr="feed_translations",
+                ),
+                "corrections",
+            )[:MAX_ITEMS]
+        )
+        return [
+            FeedEntry(article, next(iter(article.feed_translations), None), scope.request)
+            for article in articles
+        ]
+
+    def title(self, scope):
+        return settings.PUBLISHER_NAME
+
+    def link(self, scope):
+        return absolute_url(reverse("articles:home"), scope.request)
+
+    def description(self, scope):
+        return _("The latest articles from %(publisher)s.") % {"publisher": settings.PUBLISHER_NAME}
+
+    def subtitle(self, scope):
+        return self.description(scope)
+
+    def feed_url(self, scope):
+        return absolute_url(scope.request.path, scope.request)
+
+    def author_name(self, scope):
+        return settings.PUBLISHER_NAME
+
+    def author_link(self, scope):
+        return absolute_url(reverse("articles:home"), scope.request)
+
+    def item_title(self, entry):
+        return entry.text.headline
+
+    def item_link(self, entry):
+        return entry.link
+
+    def item_description(self, entry):
+        return entry.content_html()
+
+    def item_pubdate(self, entry):
+        return entry.article.published_at
+
+    def item_updateddate(self, entry):
+        # What readers were told changed (corrections, updates), not every silent save.
+        article = entry.article
+        dates = [date for date in (article.published_at, article.revised_at) if date]
+        return max(dates) if dates else article.updated_at
+
+    def item_author_name(self, entry):
+        return entry.authors[0]["name"] if entry.authors else None
+
+    def item_author_link(self, entry):
+        return entry.authors[0]["url"] if entry.authors else None
+
+    def item_categories(self, entry):
+        return [tag.name for tag in entry.article.tags.all()]
+
+    def item_enclosures(self, entry):
+        image = entry.article.lead_image
+        if not image:
+            return []
+        try:
+            length = image.size
+        except OSError:  # the file is missing from storage; the feed still goes out
+            length = 0
+        mime_type = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
+        return [feedgenerator.Enclosure(entry.image_url, str(length), mime_type)]
+
+    def item_extra_kwargs(self, entry):
+        return {
+            "authors": entry.authors,
+            "summary": entry.text.standfirst,
+            "image": entry.image_url,
+            "language": entry.text.language,
+        }
+
+
+class SiteFeed(ArticleFeed):
+    pass
+
+
+class SectionFeed(ArticleFeed):
+    """A section's articles; a section with nothing published yet has an empty feed."""
+
+    def get_subject(self, slug):
+        return get_object_or_404(Section.objects.prefetch_related("localizations"), slug=slug)
+
+    def filter_articles(self, articles, section):
+        return articles.filter(section=section)
+
+    def title(self, scope):
+        return f"{settings.PUBLISHER_NAME}: {scope.subject.localized('name')}"
+
+    def link(self, scope):
+        return absolute_url(scope.subject.get_absolute_url(), scope.request)
+
+    def description(self, scope):
+        return scope.subject.localized("description") or _(
+            "The latest articles in %(section)s from %(publisher)s."
+        ) % {"section": scope.subject.localized("name"), "publisher": settings.PUBLISHER_NAME}
+
+
+class TagFeed(ArticleFeed):
+    """A tag's articles; a tag on nothing published does not reveal itself (404)."""
+
+    def get_subject(self, slug):
+        tag = get_object_or_404(Tag, slug=slug)
+        if not self.filter_articles(Article.objects.published(), tag).exists():
+            raise Http404
+        return tag
+
+    def filter_articles(self, articles, tag):
+        return articles.filter(tags=tag)
+
+    def title(self, scope):
+        return f"{settings.PUBLISHER_NAME}: {scope.subject.name}"
+
+    def link(self, scope):
+        url = reverse("articles:tag-detail", kwargs={"slug": scope.subject.slug})
+        return absolute_url(url, scope.request)
+
+    def description(self, scope):
+        return _("The latest articles tagged %(tag)s from %(publisher)s.") % {
+            "tag": scope.subject.name,
+            "publisher": settings.PUBLISHER_NAME,
+        }
+
+
+class AuthorFeed(ArticleFeed):
+    """An author's articles; an author with nothing published has no feed (404)."""
+
+    def get_subject(self, slug):
+        author = get_object_or_404(Author, slug=slug)
+        if not self.filter_articles(Article.objects.published(), author).exists():
+            raise Http404
+        return author
+
+    def filter_articles(self, articles, author):
+        # A subquery rather than a join: two bylines of one author must not list an article twice.
+        return articles.filter(pk__in=Byline.objects.filter(author=author).values("article"))
+
+    def title(self, scope):
+        return f"{settings.PUBLISHER_NAME}: {scope.subject.name}"
+
+    def link(self, scope):
+        return absolute_url(scope.subject.get_absolute_url(), scope.request)
+
+    def description(self, scope):
+        return _("The latest articles by %(author)s from %(publisher)s.") % {
+            "author": scope.subject.name,
+            "publisher": settings.PUBLISHER_NAME,
+        }
+
+
+FEED_FORMATS = [
+    ("rss", "application/rss+xml", "RSS"),
+    ("atom", "application/atom+xml", "Atom"),
+]
+JSON_FEED_FORMAT = ("json", "application/feed+json", "JSON Feed")
+
+
+def feed_links(request, section=None, tag=None, author=None) -> list[dict]:
+    """Feeds for <link rel="alternate">: of the section, tag or author given, else of the site.
+
+    Each is {"href": absolute URL, "type": MIME type, "title": …}, in the active language.
+    """
+    if section is not None:
+        prefix, slug, name = "section-", section.slug, section.localized("name")
+    elif tag is not None:
+        prefix, slug, name = "tag-", tag.slug, tag.name
+    elif author is not None:
+        prefix, slug, name = "author-", author.slug, author.name
+    else:
+        prefix, slug, name = "", None, None
+    kwargs = {"slug": slug} if slug else {}
+    feed_title = f"{settings.PUBLISHER_NAME}: {name}" if name else settings.PUBLISHER_NAME
+    # JSON Feed is offered for the whole site only.
+    available = FEED_FORMATS if slug else [*FEED_FORMATS, JSON_FEED_FORMAT]
+    return [
+        {
+            "href": absolute_url(reverse(f"articles:{prefix}feed-{key}", kwargs=kwargs), request),
+            "type": mime_type,
+            "title": f"{feed_title} ({label})",
+        }
+        for key, mime_type, label in available
+    ]

@@ -1,0 +1,270 @@
+"""Sitemaps, the Google News sitemap and robots.txt, thin on django.contrib.sitemaps.
+
+Every address is absolute on the site's own origin (DJANGO_SITE_URL, else the request's), and
+every <loc> is a page that answers 200 without a redirect.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
+from django.db.models import Max, Prefetch, Q
+from django.db.models.functions import Coalesce, Greatest
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import override
+from taggit.models import Tag
+
+from .models import (
+    Article,
+    ArticleTranslation,
+    Author,
+    Byline,
+    Section,
+    TaggedArticle,
+    site_languages,
+    url_language,
+)
+from .site import absolute_url, site_origin
+
+
+def listed_originals():
+    """Published originals that are pages of their own.
+
+    An original in a language the site is not served in lives under the default language's
+    prefix, and once it has a translation into that language its address redirects there.
+    """
+    redirected = ArticleTranslation.objects.published().filter(language=settings.LANGUAGE_CODE)
+    return Article.objects.published().exclude(
+        ~Q(language__in=site_languages()), pk__in=redirected.values("article")
+    )
+
+
+def public_translations(lookup="translations"):
+    return Prefetch(
+        lookup, queryset=ArticleTranslation.objects.published(), to_attr="public_translations"
+    )
+
+
+def versions(article) -> list[tuple[str, str]]:
+    """(language, path) of each page of an article: its original, then its translations.
+
+    Needs `article.public_translations` (see public_translations()).
+    """
+    pages = [(t.language, t.get_absolute_url()) for t in article.public_translations]
+    home = url_language(article.language)
+    if home == article.language or all(language != home for language, _path in pages):
+        pages.insert(0, (article.language, article.get_original_url()))
+    return pages
+
+
+class SiteSitemap(Sitemap):
+    """A sitemap whose addresses start with the site's origin rather than contrib.sites'."""
+
+    template_name = "sitemaps/sitemap.xml"
+
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.protocol, self.domain = origin.split("://", 1)
+
+    def get_domain(self, site=None):
+        return self.domain
+
+
+class ArticleVersionsSitemap(SiteSitemap):
+    """Pages of articles, each with hreflang alternates to the article's other pages."""
+
+    def article_of(self, item):
+        raise NotImplementedError
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            pages = versions(self.article_of(url["item"]))
+            if len(pages) > 1:
+                url["alternates"] = [
+                    {"lang_code": language, "location": self.origin + path}
+                    for language, path in [*pages, ("x-default", pages[0][1])]
+                ]
+        return urls
+
+
+class ArticleSitemap(ArticleVersionsSitemap):
+    """Every published original at its own address."""
+
+    def items(self):
+        return (
+            listed_originals()
+            .prefetch_related(public_translations())
+            .only("slug", "language", "updated_at", "revised_at", "published_at")
+        )
+
+    def article_of(self, article):
+        return article
+
+    def location(self, article):
+        return article.get_original_url()
+
+    def lastmod(self, article):
+        return max(date for date in (article.updated_at, article.revised_at) if date)
+
+    def get_latest_lastmod(self):
+        return listed_originals().aggregate(
+            latest=Max(Greatest("updated_at", Coalesce("revised_at", "updated_at")))
+        )["latest"]
+
+
+class TranslationSitemap(ArticleVersionsSitemap):
+    """Every published translation at its own address."""
+
+    def items(self):
+        return (
+            ArticleTranslation.objects.published()
+            .select_related("article")
+            .prefetch_related(public_translations("article__translations"))
+            .only(
+                "language",
+                "slug",
+                "updated_at",
+                "article__slug",
+                "article__language",
+                "article__revised_at",
+            )
+            .order_by("pk")
+        )
+
+    def article_of(self, translation):
+        return translation.article
+
+    def location(self, translation):
+        return translation.get_absolute_url()
+
+    def lastmod(self, translation):
+        # A correction to the original is shown with its translations too.
+        return max(d for d in (translation.updated_at, translation.article.revised_at) if d)
+
+    def get_latest_lastmod(self):
+        return ArticleTranslation.objects.published().aggregate(
+            latest=Max(Greatest("updated_at", Coalesce("article__revised_at", "updated_at")))
+        )["latest"]
+
+
+class ListingSitemap(SiteSitemap):
+    """Pages that exist in every site language: Django writes the hreflang alternates."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class SectionSitemap(ListingSitemap):
+    def items(self):
+        return Section.objects.only("slug")
+
+
+class TagSitemap(ListingSitemap):
+    """Tags on published articles; the others have no public page."""
+
+    def items(self):
+        tagged = TaggedArticle.objects.filter(content_object__in=Article.objects.published())
+        return Tag.objects.filter(pk__in=tagged.values("tag")).order_by("name")
+
+    def location(self, tag):
+        return reverse("articles:tag-detail", kwargs={"slug": tag.slug})
+
+
+class AuthorSitemap(ListingSitemap):
+    """Authors of published articles; the others have no public page."""
+
+    def items(self):
+        bylines = Byline.objects.filter(article__in=Article.objects.published())
+        return Author.objects.filter(pk__in=bylines.values("author")).only("slug")
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    path: str
+    language: str
+    title: str
+    published_at: datetime
+
+
+class NewsSitemap(SiteSitemap):
+    """Google News: originals and translations of articles published in the last two days."""
+
+    template_name = "sitemaps/news.xml"
+    limit = 1000  # Google News reads at most 1,000 addresses a file.
+    window = timedelta(days=2)
+
+    def items(self):
+        since = timezone.now() - self.window
+        originals = listed_originals().filter(published_at__gte=since)
+        translations = ArticleTranslation.objects.published().filter(
+            article__published_at__gte=since
+        )
+        items = [
+            NewsItem(a.get_original_url(), a.language, a.headline, a.published_at)
+            for a in originals.only("headline", "slug", "language", "published_at")
+        ] + [
+            NewsItem(t.get_absolute_url(), t.language, t.headline, t.article.published_at)
+            for t in translations.select_related("article").only(
+                "headline", "slug", "language", "article__published_at"
+            )
+        ]
+        return sorted(items, key=lambda item: (item.published_at, item.path), reverse=True)
+
+    def location(self, item):
+        return item.path
+
+
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "translations": TranslationSitemap,
+    "sections": SectionSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+    "news": NewsSitemap,
+}
+
+
+def site_sitemaps(request) -> dict[str, SiteSitemap]:
+    origin = site_origin(request)
+    return {name: sitemap(origin) for name, sitemap in SITEMAPS.items()}
+
+
+def index(request):
+    """/sitemap.xml: contrib's index of the sitemaps above, every page of each."""
+    response = sitemap_views.index(
+        request, site_sitemaps(request), sitemap_url_name="sitemap-section"
+    )
+    # contrib puts the request's host into these addresses; DJANGO_SITE_URL may name another.
+    for entry in response.context_data["sitemaps"]:
+        parts = urlsplit(entry.location)
+        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
+        entry.location = absolute_url(path, request)
+    return response
+
+
+def section(request, section):
+    """/sitemap-<section>.xml: one of the sitemaps above, in its own template."""
+    sitemaps = site_sitemaps(request)
+    template_name = getattr(sitemaps.get(section), "template_name", SiteSitemap.template_name)
+    response = sitemap_views.sitemap(
+        request, sitemaps, section=section, template_name=template_name
+    )
+    response.context_data["publication_name"] = settings.PUBLISHER_NAME
+    return response
+
+
+def robots_txt(request):
+    """Crawl everything but the desk and previews; the sitemap index is named in full."""
+    lines = ["User-agent: *", f"Disallow: {reverse('admin:index')}"]
+    for language in site_languages():
+        with override(language):
+            lines.append(f"Disallow: {reverse('articles:home')}preview/")
+    lines += ["", f"Sitemap: {absolute_url(reverse('sitemap-index'), request)}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

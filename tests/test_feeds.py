@@ -1,0 +1,487 @@
+import json
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import feedparser
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import override
+
+from articles import feeds
+from articles.feeds import feed_links
+from articles.models import ArticleTranslation, Correction, CorrectionKind, Status
+
+from .factories import make_article, make_author, make_section
+
+pytestmark = pytest.mark.django_db
+
+# A 1x1 transparent GIF.
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+XML_FEEDS = ["feed-rss", "feed-atom"]
+
+
+def feed_url(name, language="en", **kwargs):
+    with override(language):
+        return reverse(f"articles:{name}", kwargs=kwargs)
+
+
+def get_feed(client, name, language="en", **kwargs):
+    response = client.get(feed_url(name, language, **kwargs))
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+def parse(response):
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    return feed
+
+
+def full_text(entry):
+    """The item's full text, wherever its format keeps it (Atom content, RSS description)."""
+    return entry.content[0].value if "content" in entry else entry.summary
+
+
+def get_json_feed(client, language="en"):
+    response = get_feed(client, "feed-json", language)
+    assert response["Content-Type"].startswith("application/feed+json")
+    return json.loads(response.content)
+
+
+def translate(article, language="de", **fields):
+    fields.setdefault("headline", f"Übersetzt: {article.headline}")
+    fields.setdefault("slug", f"{article.slug}-{language}")
+    fields.setdefault("body", "Der ganze Text auf Deutsch.")
+    fields.setdefault("status", Status.PUBLISHED)
+    return ArticleTranslation.objects.create(article=article, language=language, **fields)
+
+
+@pytest.mark.parametrize("name", XML_FEEDS)
+def test_site_feed_lists_published_articles_newest_first_with_absolute_links(client, name):
+    older = make_article(headline="Older story", published_at=timezone.now() - timedelta(days=2))
+    newer = make_article(headline="Newer story", published_at=timezone.now() - timedelta(hours=1))
+
+    feed = parse(get_feed(client, name))
+
+    assert feed.feed.title == "Newsroom"
+    assert feed.feed.link == "http://testserver/en/"
+    assert feed.feed.language == "en"
+    assert [entry.title for entry in feed.entries] == [newer.headline, older.headline]
+    assert [entry.link for entry in feed.entries] == [
+        f"http://testserver/en/articles/{newer.slug}/",
+        f"http://testserver/en/articles/{older.slug}/",
+    ]
+    assert feed.entries[0].id == feed.entries[0].link
+
+
+@pytest.mark.parametrize("name", XML_FEEDS)
+def test_feed_items_carry_the_full_text_tags_and_standfirst(client, name):
+    make_article(
+        standfirst="What happened, in a sentence.",
+        body="First paragraph.\n\nSecond paragraph with **bold** words.",
+        tags=["Climate", "Berlin"],
+    )
+
+    (entry,) = parse(get_feed(client, name)).entries
+
+    assert "<p>First paragraph.</p>" in full_text(entry)
+    assert "<strong>bold</strong>" in full_text(entry)
+    assert sorted(tag.term for tag in entry.tags) == ["Berlin", "Climate"]
+    if name == "feed-atom":
+        assert entry.summary == "What happened, in a sentence."
+
+
+def test_rss_items_name_every_author(client):
+    first, second = make_author(name="Ada Reporter"), make_author(name="Ben Photographer")
+    make_article(authors=[first, second])
+
+    response = get_feed(client, "feed-rss")
+
+    (item,) = ET.fromstring(response.content).iter("item")
+    assert [creator.text for creator in item.iter(DC_CREATOR)] == [
+        "Ada Reporter",
+        "Ben Photographer",
+    ]
+    names = [author.name for author in parse(response).entries[0].authors]
+    assert names == ["Ada Reporter", "Ben Photographer"]
+
+
+def test_atom_entries_have_one_author_element_per_author_with_their_pages(client):
+    first, second = make_author(name="Ada Reporter"), make_author(name="Ben Photographer")
+    make_article(authors=[first, second])
+
+    (entry,) = parse(get_feed(client, "feed-atom")).entries
+
+    assert [(author.name, author.href) for author in entry.authors] == [
+        ("Ada Reporter", f"http://testserver/en/authors/{first.slug}/"),
+        ("Ben Photographer", f"http://testserver/en/authors/{second.slug}/"),
+    ]
+
+
+def test_an_unsigned_atom_entry_falls_back_to_the_publisher_as_author(client):
+    make_article(unsigned=True)
+
+    feed = parse(get_feed(client, "feed-atom"))
+
+    assert feed.feed.author == "Newsroom"
+    assert "authors" not in feed.entries[0] or not feed.entries[0].authors[0].get("href")
+
+
+@pytest.mark.parametrize("name", XML_FEEDS)
+def test_a_lead_image_is_an_enclosure_with_absolute_url_size_and_type(client, name):
+    make_article(lead_image=SimpleUploadedFile("lead.gif", GIF, content_type="image/gif"))
+    make_article(headline="No picture")
+
+    with_image, without_image = reversed(parse(get_feed(client, name)).entries)
+
+    (enclosure,) = with_image.enclosures
+    assert enclosure.href.startswith("http://testserver/media/articles/")
+    assert enclosure.href.endswith(".gif")
+    assert enclosure.type == "image/gif"
+    assert int(enclosure.length) == len(GIF)
+    assert without_image.enclosures == []
+
+
+def test_corrections_are_noted_after_the_body(client):
+    article = make_article(body="The mayor is Bob.")
+    Correction.objects.create(
+        article=article,
+        kind=CorrectionKind.CORRECTION,
+        text="An earlier version named the wrong mayor; she is **Ana**.",
+        noted_at=timezone.now(),
+    )
+
+    for name in XML_FEEDS:
+        text = full_text(parse(get_feed(client, name)).entries[0])
+        assert text.index("The mayor is Bob.") < text.index("Correction (")
+        assert "she is <strong>Ana</strong>" in text
+    (item,) = get_json_feed(client)["items"]
+    assert "Correction (" in item["content_html"]
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        {"status": Status.DRAFT},
+        {"status": Status.IN_REVIEW},
+        {"status": Status.WITHDRAWN},
+        {"published_at": timezone.now() + timedelta(days=1)},  # scheduled
+    ],
+    ids=["draft", "in review", "withdrawn", "scheduled"],
+)
+def test_unpublished_articles_never_appear_in_any_feed(client, hidden):
+    author, section = make_author(), make_section()
+    make_article(headline="Public story", authors=[author], section=section, tags=["Shared"])
+    make_article(
+        headline="Hidden story", authors=[author], section=section, tags=["Shared"], **hidden
+    )
+
+    urls = [
+        *(
+            feed_url(name, language)
+            for name in [*XML_FEEDS, "feed-json"]
+            for language in ("en", "de")
+        ),
+        feed_url("section-feed-rss", slug=section.slug),
+        feed_url("tag-feed-atom", slug="shared"),
+        feed_url("author-feed-rss", slug=author.slug),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"Public story" in response.content, url
+        assert b"Hidden story" not in response.content, url
+
+
+def test_german_feeds_show_the_published_german_translation(client):
+    translated = make_article(headline="Council votes", body="The council voted.")
+    translate(
+        translated, headline="Rat stimmt ab", slug="rat-stimmt-ab", body="Der Rat hat gewählt."
+    )
+    untranslated = make_article(
+        headline="Only in English", published_at=timezone.now() - timedelta(days=1)
+    )
+
+    for name in XML_FEEDS:
+        feed = parse(get_feed(client, name, "de"))
+        assert feed.feed.language == "de"
+        assert feed.feed.link == "http://testserver/de/"
+        german, english = feed.entries
+        assert german.title == "Rat stimmt ab"
+        assert german.link == "http://testserver/de/articles/rat-stimmt-ab/"
+        assert "Der Rat hat gewählt." in full_text(german)
+        # Without a translation, the original, at its own address.
+        assert english.title == "Only in English"
+        assert english.link == f"http://testserver/en/articles/{untranslated.slug}/"
+
+    assert [entry.title for entry in parse(get_feed(client, "feed-rss", "en")).entries] == [
+        "Council votes",
+        "Only in English",
+    ]
+    items = get_json_feed(client, "de")["items"]
+    assert [(item["title"], item["language"]) for item in items] == [
+        ("Rat stimmt ab", "de"),
+        ("Only in English", "en"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [{"status": Status.DRAFT}, {"status": Status.IN_REVIEW}, {"language": "fr"}],
+    ids=["draft", "in review", "not a site language"],
+)
+def test_unpublished_translations_never_appear_in_feeds(client, hidden):
+    article = make_article(headline="Council votes")
+    translate(article, headline="Rat stimmt ab", **{"language": "de", **hidden})
+
+    for language in ("en", "de"):
+        for name in [*XML_FEEDS, "feed-json"]:
+            content = get_feed(client, name, language).content.decode()
+            assert "Council votes" in content
+            assert "Rat stimmt ab" not in content
+
+
+def test_a_translation_of_a_scheduled_article_stays_out_of_feeds(client):
+    article = make_article(headline="Embargoed", published_at=timezone.now() + timedelta(hours=2))
+    translate(article, headline="Gesperrt")
+
+    content = get_feed(client, "feed-rss", "de").content.decode()
+
+    assert "Embargoed" not in content
+    assert "Gesperrt" not in content
+
+
+def test_json_feed_is_structurally_json_feed_1_1(client):
+    author = make_author(name="Ada Reporter")
+    make_article(
+        headline="Council votes",
+        standfirst="A short dek.",
+        authors=[author],
+        tags=["Politics"],
+        lead_image=SimpleUploadedFile("lead.gif", GIF, content_type="image/gif"),
+    )
+
+    data = get_json_feed(client)
+
+    assert data["version"] == "https://jsonfeed.org/version/1.1"
+    assert data["title"] == "Newsroom"
+    assert data["home_page_url"] == "http://testserver/en/"
+    assert data["feed_url"] == "http://testserver/en/feeds/feed.json"
+    assert data["language"] == "en"
+    assert data["authors"] == [{"name": "Newsroom", "url": "http://testserver/en/"}]
+    (item,) = data["items"]
+    assert item["id"] == item["url"]
+    assert item["url"].startswith("http://testserver/en/articles/")
+    assert item["title"] == "Council votes"
+    assert item["content_html"].startswith("<p>")
+    assert item["summary"] == "A short dek."
+    assert item["authors"] == [
+        {"name": "Ada Reporter", "url": f"http://testserver/en/authors/{author.slug}/"}
+    ]
+    assert item["tags"] == ["Politics"]
+    assert item["language"] == "en"
+    assert item["image"].startswith("http://testserver/media/articles/")
+    assert item["attachments"] == [
+        {"url": item["image"], "mime_type": "image/gif", "size_in_bytes": len(GIF)}
+    ]
+    for field in ("date_published", "date_modified"):
+        assert timezone.datetime.fromisoformat(item[field]).tzinfo is not None
+
+
+def test_json_feed_of_an_empty_site_still_has_items(client):
+    data = get_json_feed(client)
+
+    assert data["items"] == []
+
+
+def test_site_url_setting_is_used_for_every_link(client, settings):
+    settings.SITE_URL = "https://news.example.org"
+    author = make_author()
+    make_article(
+        authors=[author],
+        tags=["Politics"],
+        lead_image=SimpleUploadedFile("lead.gif", GIF, content_type="image/gif"),
+    )
+
+    for name in XML_FEEDS:
+        feed = parse(get_feed(client, name))
+        links = [feed.feed.link, *(link.href for link in feed.feed.links)]
+        for entry in feed.entries:
+            links += [entry.link, entry.id, *(e.href for e in entry.enclosures)]
+            links += [a.href for a in entry.get("authors", []) if "href" in a]
+        assert len(links) >= 5
+        assert all(link.startswith("https://news.example.org/") for link in links), links
+
+    data = get_json_feed(client)
+    (item,) = data["items"]
+    links = [data["home_page_url"], data["feed_url"], item["id"], item["url"], item["image"]]
+    links += [author["url"] for author in item["authors"]]
+    assert all(link.startswith("https://news.example.org/") for link in links), links
+
+
+def test_a_section_feed_lists_only_its_articles(client):
+    politics, sport = make_section(name="Politics"), make_section(name="Sport")
+    make_article(headline="Vote tonight", section=politics)
+    make_article(headline="Match report", section=sport)
+
+    for name in ("section-feed-rss", "section-feed-atom"):
+        feed = parse(get_feed(client, name, slug=politics.slug))
+        assert feed.feed.title == "Newsroom: Politics"
+        assert feed.feed.link == f"http://testserver/en/sections/{politics.slug}/"
+        assert [entry.title for entry in feed.entries] == ["Vote tonight"]
+
+
+def test_a_tag_feed_lists_only_its_articles_and_takes_unicode_slugs(client):
+    make_article(headline="Lake report", tags=["Zürichsee"])
+    make_article(headline="Other story", tags=["Sport"])
+
+    for name in ("tag-feed-rss", "tag-feed-atom"):
+        feed = parse(get_feed(client, name, slug="zürichsee"))
+        assert feed.feed.title == "Newsroom: Zürichsee"
+        assert [entry.title for entry in feed.entries] == ["Lake report"]
+
+
+def test_an_author_feed_lists_each_of_their_articles_once(client):
+    ada, ben = make_author(name="Ada"), make_author(name="Ben")
+    shared = make_article(headline="Joint work", authors=[ada, ben])
+    make_article(headline="Ben alone", authors=[ben])
+    # Two roles on one article are still one article in the feed.
+    shared.bylines.create(author=ada, role="photographer", position=3)
+
+    for name in ("author-feed-rss", "author-feed-atom"):
+        feed = parse(get_feed(client, name, slug=ada.slug))
+        assert feed.feed.title == "Newsroom: Ada"
+        assert [entry.title for entry in feed.entries] == ["Joint work"]
+
+
+def test_a_section_with_nothing_published_has_an_empty_feed(client):
+    section = make_section()
+    make_article(section=section, status=Status.DRAFT)
+
+    feed = parse(get_feed(client, "section-feed-rss", slug=section.slug))
+
+    assert feed.entries == []
+
+
+@pytest.mark.parametrize("name", ["tag-feed-rss", "tag-feed-atom"])
+def test_a_tag_with_nothing_published_has_no_feed(client, name):
+    make_article(tags=["Secret plans"], status=Status.DRAFT)
+
+    assert client.get(feed_url(name, slug="secret-plans")).status_code == 404
+    assert client.get(feed_url(name, slug="no-such-tag")).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["author-feed-rss", "author-feed-atom"])
+def test_an_author_with_nothing_published_has_no_feed(client, name):
+    author = make_author()
+    make_article(authors=[author], published_at=timezone.now() + timedelta(days=1))
+
+    assert client.get(feed_url(name, slug=author.slug)).status_code == 404
+    assert client.get(feed_url(name, slug="nobody")).status_code == 404
+
+
+def test_an_unknown_section_has_no_feed(client):
+    assert client.get(feed_url("section-feed-rss", slug="nowhere")).status_code == 404
+
+
+def test_feeds_hold_at_most_the_item_limit(client, monkeypatch):
+    monkeypatch.setattr(feeds, "MAX_ITEMS", 2)
+    for hours in range(3):
+        make_article(
+            headline=f"Story {hours}", published_at=timezone.now() - timedelta(hours=1 + hours)
+        )
+
+    feed = parse(get_feed(client, "feed-rss"))
+
+    assert [entry.title for entry in feed.entries] == ["Story 0", "Story 1"]
+
+
+def make_rich_articles(count, section, author, tag):
+    for _ in range(count):
+        article = make_article(
+            authors=[author, make_author()],
+            tags=[tag, f"extra-{make_author().pk}"],
+            section=section,
+            lead_image=SimpleUploadedFile("lead.gif", GIF, content_type="image/gif"),
+        )
+        translate(article)
+        Correction.objects.create(article=article, text="A fix.")
+
+
+@pytest.mark.parametrize(
+    "name, subject",
+    [
+        ("feed-rss", None),
+        ("feed-atom", None),
+        ("feed-json", None),
+        ("section-feed-rss", "section"),
+        ("tag-feed-atom", "tag"),
+        ("author-feed-rss", "author"),
+    ],
+)
+def test_feed_query_count_does_not_grow_with_items(
+    client, django_assert_max_num_queries, name, subject
+):
+    section, author = make_section(), make_author()
+    slugs = {"section": section.slug, "tag": "common", "author": author.slug}
+    kwargs = {"slug": slugs[subject]} if subject else {}
+    make_rich_articles(1, section, author, "common")
+    with CaptureQueriesContext(connection) as one_item:
+        get_feed(client, name, "de", **kwargs)
+
+    make_rich_articles(6, section, author, "common")
+    with django_assert_max_num_queries(len(one_item)):
+        response = get_feed(client, name, "de", **kwargs)
+    if name == "feed-json":
+        assert len(json.loads(response.content)["items"]) == 7
+    else:
+        assert len(parse(response).entries) == 7
+    # Items, bylines with authors, tags, translations, corrections; a subject and its check.
+    assert len(one_item) <= 8
+
+
+def test_feed_links_name_the_site_feeds_and_they_answer(client):
+    request = client.get("/en/").wsgi_request
+
+    with override("en"):
+        links = feed_links(request)
+
+    assert [(link["type"], link["title"]) for link in links] == [
+        ("application/rss+xml", "Newsroom (RSS)"),
+        ("application/atom+xml", "Newsroom (Atom)"),
+        ("application/feed+json", "Newsroom (JSON Feed)"),
+    ]
+    for link in links:
+        assert link["href"].startswith("http://testserver/en/feeds/")
+        assert client.get(link["href"]).status_code == 200
+
+
+def test_feed_links_name_a_subjects_feeds_in_the_active_language(client):
+    section, author = make_section(name="Politics"), make_author(name="Ada")
+    make_article(section=section, authors=[author], tags=["Climate"])
+    request = client.get("/de/").wsgi_request
+    tag = make_article(tags=["Climate"]).tags.get()
+
+    with override("de"):
+        by_subject = [
+            feed_links(request, section=section),
+            feed_links(request, tag=tag),
+            feed_links(request, author=author),
+        ]
+
+    for links, title in zip(by_subject, ["Politics", "Climate", "Ada"], strict=True):
+        assert [link["title"] for link in links] == [
+            f"Newsroom: {title} (RSS)",
+            f"Newsroom: {title} (Atom)",
+        ]
+        for link in links:
+            assert link["href"].startswith("http://testserver/de/")
+            assert client.get(link["href"]).status_code == 200
