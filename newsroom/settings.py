@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "taggit",
+    "imagekit",
     "reversion",
     "articles",
 ]
@@ -183,6 +184,10 @@ LOGGING = {
 }
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# Lead image renditions for srcset are made when an image is saved, not when a page is shown:
+# rendering a page never touches the image files.
+IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
 
 # The readers' site. Absolute URLs (canonical links, feeds, sitemaps, JSON-LD) start with
 # SITE_URL; empty means the origin of the request being answered.

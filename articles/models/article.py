@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
+from imagekit.models import ImageSpecField
+from imagekit.processors import ResizeToFit
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -31,6 +33,10 @@ class Status(models.TextChoices):
 
 # Moving into or out of these states is publishing; only holders of articles.publish_article may.
 PUBLISHING_STATUSES = frozenset({Status.PUBLISHED, Status.WITHDRAWN})
+
+
+RENDITION_WIDTHS = (480, 960, 1600)
+RENDITION = {"format": "JPEG", "options": {"quality": 82, "optimize": True}}
 
 
 class PublicationState(models.TextChoices):
@@ -287,6 +293,16 @@ class Article(EditedRecord):
         width_field="lead_image_width",
         height_field="lead_image_height",
     )
+    # Narrower copies for srcset, made on save (settings.IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY).
+    lead_image_480 = ImageSpecField(
+        source="lead_image", processors=[ResizeToFit(480, upscale=False)], **RENDITION
+    )
+    lead_image_960 = ImageSpecField(
+        source="lead_image", processors=[ResizeToFit(960, upscale=False)], **RENDITION
+    )
+    lead_image_1600 = ImageSpecField(
+        source="lead_image", processors=[ResizeToFit(1600, upscale=False)], **RENDITION
+    )
     # Stored so pages reserve the image's space before it loads (no layout shift).
     lead_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     lead_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -361,6 +377,18 @@ class Article(EditedRecord):
         self.body_html = render_markdown(self.body)
         self.summary = " ".join(self.standfirst.split()) or opening_sentence(self.body_html)
         self.content_digest = text_digest(self.headline, self.standfirst, self.body)
+
+    @property
+    def lead_image_srcset(self) -> str:
+        """The lead image at the rendition widths narrower than itself, and itself."""
+        if not self.lead_image or not self.lead_image_width:
+            return ""
+        candidates = [
+            f"{getattr(self, f'lead_image_{width}').url} {width}w"
+            for width in RENDITION_WIDTHS
+            if width < self.lead_image_width
+        ]
+        return ", ".join([*candidates, f"{self.lead_image.url} {self.lead_image_width}w"])
 
     def is_scheduled(self, now=None):
         return (
