@@ -209,9 +209,9 @@ class ArticleFeed(Feed):
             .prefetch_related(
                 Prefetch(
                     "translations",
-                    queryset=ArticleTranslation.objects.published()
-                    .filter(language=language)
-                    .defer("body", "source_headline", "source_standfirst", "source_body"),
+                    queryset=ArticleTranslation.objects.readable_in(language).defer(
+                        "body", "source_headline", "source_standfirst", "source_body"
+                    ),
                     to_attr="feed_translations",
                 ),
                 "corrections",

@@ -261,10 +261,11 @@ def section(request, section):
 
 
 def robots_txt(request):
-    """Crawl everything but the desk and previews; the sitemap index is named in full."""
+    """Crawl everything but the desk, previews and search results; name the sitemap index."""
     lines = ["User-agent: *", f"Disallow: {reverse('admin:index')}"]
     for language in site_languages():
         with override(language):
             lines.append(f"Disallow: {reverse('articles:home')}preview/")
+            lines.append(f"Disallow: {reverse('articles:search')}")
     lines += ["", f"Sitemap: {absolute_url(reverse('sitemap-index'), request)}"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -49,7 +49,7 @@ def reader_translations(language):
     """Prefetch of each article's published translation into `language`, as reader_translation."""
     return Prefetch(
         "translations",
-        queryset=ArticleTranslation.objects.published().filter(language=language),
+        queryset=ArticleTranslation.objects.readable_in(language),
         to_attr="reader_translations",
     )
 
@@ -293,7 +293,7 @@ class CorrectionListView(PageMetaMixin, ListView):
             .prefetch_related(
                 Prefetch(
                     "article__translations",
-                    queryset=ArticleTranslation.objects.published().filter(language=get_language()),
+                    queryset=ArticleTranslation.objects.readable_in(get_language()),
                     to_attr="reader_translations",
                 )
             )

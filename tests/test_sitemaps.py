@@ -310,7 +310,7 @@ def test_site_url_setting_is_used_for_every_sitemap_address(client, settings):
     assert "Sitemap: https://news.example.org/sitemap.xml" in robots
 
 
-def test_robots_txt_allows_all_but_the_desk_and_previews_and_names_the_sitemap(client):
+def test_robots_txt_allows_all_but_the_desk_previews_and_search_and_names_the_sitemap(client):
     response = client.get("/robots.txt")
 
     assert response.status_code == 200
@@ -320,6 +320,8 @@ def test_robots_txt_allows_all_but_the_desk_and_previews_and_names_the_sitemap(c
     assert [line for line in lines if line.startswith("Disallow:")] == [
         "Disallow: /admin/",
         "Disallow: /en/preview/",
+        "Disallow: /en/search/",
         "Disallow: /de/preview/",
+        "Disallow: /de/search/",
     ]
     assert "Sitemap: http://testserver/sitemap.xml" in lines

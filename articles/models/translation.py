@@ -29,6 +29,11 @@ class ArticleTranslationQuerySet(models.QuerySet):
             article__in=Article.objects.published(now),
         )
 
+    def readable_in(self, language, now=None):
+        """What a reader of `language` is shown instead of an original: its published
+        translation into that language (at most one per article)."""
+        return self.published(now).filter(language=language)
+
 
 class ArticleTranslationManager(models.Manager.from_queryset(ArticleTranslationQuerySet)):
     def get_by_natural_key(self, article_slug, language):

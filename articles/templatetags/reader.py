@@ -2,6 +2,8 @@
 
 from django import template
 
+from .. import seo
+
 register = template.Library()
 
 
@@ -9,3 +11,9 @@ register = template.Library()
 def localized(obj, field):
     """`{{ section|localized:"name" }}`: the field in the reader's language, else the original."""
     return obj.localized(field)
+
+
+@register.filter
+def iso_datetime(value):
+    """`<time datetime>` text: local time with its offset, to the second ("…T10:30:00+01:00")."""
+    return seo.iso_datetime(value) or ""
