@@ -1,8 +1,9 @@
 """The readers' search (articles/search.py), on SQLite and on PostgreSQL.
 
-Run both: `/tmp/t.sh tests/test_search.py` and, against PostgreSQL, the same with
-DATABASE_URL=postgres://…. Tests marked `postgresql_only` are skipped on SQLite, but CI runs the
-suite on both databases, so they do run there (and must pass) on every change.
+Run both: `python3 -m newsroom test tests/test_search.py` and, against PostgreSQL, the same with
+DATABASE_URL=postgres://…. Tests marked `postgresql_only` or `sqlite_only` are left out of the
+other database's run (tests/conftest.py deselects them); CI runs the suite on both databases,
+so every one of them runs, and must pass, on every change.
 """
 
 from datetime import timedelta
@@ -18,12 +19,8 @@ from .factories import make_article
 
 pytestmark = pytest.mark.django_db
 
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="PostgreSQL full-text search; CI runs it there"
-)
-sqlite_only = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="the SQLite fallback; CI runs it there"
-)
+postgresql_only = pytest.mark.postgresql_only
+sqlite_only = pytest.mark.sqlite_only
 
 
 def translate(article, language="de", **fields):
