@@ -1,11 +1,25 @@
-"""Where model changes fan out: derived fields, translation staleness, corrections, tag slugs."""
+"""Where model changes fan out: derived fields, staleness, corrections, tag slugs, page cache."""
 
+from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
-from .models import Article, ArticleTranslation, Correction, SlugRedirect, Status
+from . import cache
+from .models import (
+    Article,
+    ArticleTranslation,
+    Author,
+    AuthorTranslation,
+    Byline,
+    Correction,
+    Section,
+    SectionTranslation,
+    SlugRedirect,
+    Status,
+    TaggedArticle,
+)
 from .tags import needs_new_slug, unique_tag_slug
 
 
@@ -66,3 +80,36 @@ def keep_old_addresses(sender, instance, raw=False, **kwargs):
             "translation": instance if is_translation else None,
         },
     )
+
+
+def content_changed(**kwargs):
+    """Anything a public page can show changed: cached pages are out of date.
+
+    Now, and again once the transaction commits: a page rendered in between, from the data as it
+    was, must not be kept under the new token.
+    """
+    cache.content_changed()
+    transaction.on_commit(cache.content_changed)
+
+
+for _model in (
+    Article,
+    ArticleTranslation,
+    Author,
+    AuthorTranslation,
+    Byline,
+    Correction,
+    Section,
+    SectionTranslation,
+    SlugRedirect,
+    Tag,
+    TaggedArticle,
+):
+    post_save.connect(content_changed, sender=_model, dispatch_uid=f"page-cache-save-{_model}")
+    post_delete.connect(content_changed, sender=_model, dispatch_uid=f"page-cache-del-{_model}")
+for _through in (
+    Article.related_articles.through,
+    ArticleTranslation.translators.through,
+    TaggedArticle,
+):
+    m2m_changed.connect(content_changed, sender=_through, dispatch_uid=f"page-cache-m2m-{_through}")

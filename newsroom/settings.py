@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,7 +127,20 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files: shared by every worker process on this machine, and nothing to set up.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": Path(os.environ.get("DJANGO_CACHE_DIR", "") or BASE_DIR / ".cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+
+# The page cache (articles/cache.py): whole public pages for anonymous readers, renewed on
+# every content change. Off for debugging and for cold benchmarks.
+PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", True)
+PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 300)
+PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/", "/media/")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -188,6 +203,9 @@ TAGGIT_CASE_INSENSITIVE = True
 # Lead image renditions for srcset are made when an image is saved, not when a page is shown:
 # rendering a page never touches the image files.
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
+# Which renditions exist is remembered per process: the files themselves are the truth.
+IMAGEKIT_CACHE_BACKEND = "imagekit"
+CACHES["imagekit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 # The readers' site. Absolute URLs (canonical links, feeds, sitemaps, JSON-LD) start with
 # SITE_URL; empty means the origin of the request being answered.

@@ -59,3 +59,9 @@ def pytest_collection_modifyitems(config, items):
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_off(settings):
+    # Page tests check what a page renders; tests/test_page_cache.py turns the cache on.
+    settings.PAGE_CACHE = False

@@ -135,9 +135,9 @@ def test_database_defaults_to_sqlite_in_the_project_and_follows_database_url():
     )
 
 
-def test_cache_is_local_memory_without_redis_url():
+def test_without_redis_url_the_cache_is_files_every_worker_on_the_machine_shares():
     caches = read_settings("CACHES", DJANGO_SECRET_KEY=PRODUCTION_KEY)["CACHES"]
-    assert caches["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
 
 
 def test_redis_url_makes_redis_the_cache_and_it_round_trips():
