@@ -1,4 +1,4 @@
-"""The page cache: whole public pages from Django's cache, and never stale.
+"""The page cache: whole public pages from Django's cache and from a CDN, and never stale.
 
 Freshness comes from one token in the shared cache. Every change to anything a page can show
 (signals.py calls content_changed()) replaces the token; cached pages are keyed by it, so the
@@ -10,19 +10,45 @@ Only anonymous GET and HEAD requests for public pages are served from the cache 
 it: a request with a session cookie (an editor) always gets a freshly rendered page, and a
 response that sets a cookie, varies on cookies or says private / no-store (previews, forms)
 is never stored. DJANGO_PAGE_CACHE=false turns it all off.
+
+The same pages may be kept by a CDN (Varnish: deploy/varnish/, docs/caching.md). Each public
+response names what it shows in surrogate-key headers (views call shows()); every change
+purges the keys it touches (signals.py calls purge_on_commit(changed_keys(...))) through the
+purge backend once its transaction commits.
 """
 
 import hashlib
+import logging
+import threading
+import time
+import urllib.request
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import http_date
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
 
 TOKEN_KEY = "newsroom:content-token"
 CACHEABLE_STATUSES = frozenset({200, 301, 404, 410})
+
+# Surrogate keys every public response may carry. Pages that show one thing carry its key
+# (article-12, section-3, tag-7, author-5); ALL is on every response, LIST on every page that
+# lists articles and on every page that names nothing (404s, redirects, 410s).
+ALL = "all"
+LIST = "list"
+HOME = "home"
+FEEDS = "feeds"
+SITEMAPS = "sitemaps"
+PURGE_TIMEOUT_SECONDS = 2
 
 
 def content_token() -> str:
@@ -93,26 +119,36 @@ class PageCacheMiddleware:
         cached = cache.get(key)
         if cached is not None:
             cached["X-Page-Cache"] = "hit"
+            made_at = getattr(cached, "page_cached_at", None)
+            if made_at is not None:
+                # A CDN counts its s-maxage from when the page was made, not from now.
+                cached["Age"] = str(max(0, int(time.time() - made_at)))
             return cached
         response = self.get_response(request)
         if is_cacheable_response(response):
-            mark_public(response)
             timeout = settings.PAGE_CACHE_SECONDS
             upcoming = seconds_to_next_publication(token)
             if upcoming is not None:
                 timeout = min(timeout, upcoming)
+            mark_public(response, timeout)
+            name_what_it_shows(response, request)
             if timeout > 0:
                 if hasattr(response, "render") and callable(response.render):
                     response.render()
+                response.page_cached_at = time.time()
                 cache.set(key, response, timeout)
             response["X-Page-Cache"] = "miss"
         return response
 
 
-def mark_public(response) -> None:
+def mark_public(response, s_maxage: int | None = None) -> None:
     """How long browsers and CDNs may keep a public page: browsers ask again each time (a
-    304 when nothing changed); a CDN keeps it until the site purges it, or s-maxage."""
-    if "Cache-Control" not in response:
+    304 when nothing changed); a CDN keeps it until the site purges it, or s-maxage, then
+    serves it stale while it fetches it anew. Kept only until the next scheduled publication
+    (a shorter s-maxage), a page is not served stale: the article appears at its time."""
+    if "Cache-Control" in response:
+        return
+    if s_maxage is None or s_maxage >= settings.PAGE_CACHE_SECONDS:
         patch_cache_control(
             response,
             public=True,
@@ -120,3 +156,170 @@ def mark_public(response) -> None:
             s_maxage=settings.PAGE_CACHE_SECONDS,
             stale_while_revalidate=60,
         )
+    else:
+        patch_cache_control(response, public=True, max_age=0, s_maxage=s_maxage)
+
+
+# What a page shows, for the CDN -------------------------------------------------------------
+
+
+def key(obj) -> str:
+    """`article-12`: the surrogate key of an article, section, tag or author."""
+    return f"{obj._meta.model_name}-{obj.pk}"
+
+
+def article_keys(article) -> set[str]:
+    """What an article's page shows of it: the article, its section, tags and authors.
+
+    Needs the article's tags and bylines prefetched (Article.objects.with_relations()).
+    """
+    return {
+        key(article),
+        f"section-{article.section_id}",
+        *(key(tag) for tag in article.tags.all()),
+        *(f"author-{byline.author_id}" for byline in article.bylines.all()),
+    }
+
+
+def shows(request, *keys: str, modified: datetime | None = None) -> None:
+    """Record what the page answering `request` shows (surrogate keys) and, when known, when
+    it last changed; the middleware sends both on public responses only."""
+    request.__dict__.setdefault("surrogate_keys", set()).update(keys)
+    if modified is not None:
+        request.last_modified = modified
+
+
+def name_what_it_shows(response, request) -> None:
+    """Surrogate-key headers (and Last-Modified, when the view knew it) on a public response.
+
+    Every response carries ALL; one whose view named nothing (a 404, a redirect, a 410) is
+    treated like a list, since publishing any article may change it.
+    """
+    keys = {ALL, *(getattr(request, "surrogate_keys", None) or {LIST})}
+    value = " ".join(sorted(keys))
+    for header in settings.SURROGATE_KEY_HEADERS:
+        response[header] = value
+    modified = getattr(request, "last_modified", None)
+    if modified is not None and "Last-Modified" not in response:
+        response["Last-Modified"] = http_date(modified.timestamp())
+
+
+# What a change touches, and purging it from the CDN -----------------------------------------
+
+
+def changed_keys(instance=None, raw=False, model=None, pk_set=None, **kwargs) -> set[str]:
+    """The surrogate keys of every page a change to `instance` may show differently.
+
+    Takes a post_save / post_delete / m2m_changed signal's arguments. A change to an article
+    or anything of it (translation, byline, tag, correction, old address) purges the article's
+    own page, every page that shows it as related, and every list; a tag or author purges its
+    pages and lists; a section, in every page's navigation, purges everything, as does a
+    fixture load and whatever is not known here.
+    """
+    from taggit.models import Tag
+
+    from .models import (
+        Article,
+        ArticleTranslation,
+        Author,
+        AuthorTranslation,
+        Byline,
+        Correction,
+        SlugRedirect,
+        TaggedArticle,
+    )
+
+    if raw:
+        return {ALL}
+    if isinstance(instance, Article | Author | Tag):
+        keys = {key(instance)}
+    elif isinstance(instance, ArticleTranslation | Byline | Correction | SlugRedirect):
+        keys = {f"article-{instance.article_id}"}
+    elif isinstance(instance, TaggedArticle):
+        keys = {f"article-{instance.content_object_id}"}
+    elif isinstance(instance, AuthorTranslation):
+        keys = {f"author-{instance.author_id}"}
+    else:
+        return {ALL}
+    if model is Article and pk_set:
+        # Related articles or tags changed from the other side: those articles' pages too.
+        keys |= {f"article-{pk}" for pk in pk_set}
+    return keys | {LIST}
+
+
+class PurgeBackend:
+    """Where purges go: drops every cached page carrying any of the given surrogate keys."""
+
+    def purge(self, keys: list[str]) -> None:
+        raise NotImplementedError
+
+
+class NullBackend(PurgeBackend):
+    """No CDN: nothing to purge (the page cache renews itself through the content token)."""
+
+    def purge(self, keys: list[str]) -> None:
+        pass
+
+
+class VarnishBackend(PurgeBackend):
+    """Varnish with the xkey vmod (deploy/varnish/newsroom.vcl): one PURGE request to each
+    server, its keys in the xkey-purge header. A server that does not answer is logged and
+    skipped; a missed purge leaves pages until their s-maxage, it never fails an edit."""
+
+    def __init__(self, urls: Iterable[str] | None = None, timeout: float = PURGE_TIMEOUT_SECONDS):
+        self.urls = list(settings.VARNISH_URLS if urls is None else urls)
+        self.timeout = timeout
+
+    def purge(self, keys: list[str]) -> None:
+        for url in self.urls:
+            request = urllib.request.Request(
+                url, method="PURGE", headers={"xkey-purge": " ".join(keys)}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    logger.debug("Purged %s from %s: %s", keys, url, response.reason)
+            except OSError as error:  # refused, timed out, or an HTTP error status
+                logger.warning("Could not purge %s from %s: %s", " ".join(keys), url, error)
+
+
+def purge_backend() -> PurgeBackend:
+    return import_string(settings.PURGE_BACKEND)()
+
+
+def purge(keys: Iterable[str]) -> None:
+    """Purge the pages carrying any of `keys` from the CDN, now."""
+    keys = set(keys)
+    if ALL in keys:
+        keys = {ALL}
+    if keys:
+        purge_backend().purge(sorted(keys))
+
+
+class PurgeQueue(threading.local):
+    """Keys to purge once the current transaction commits, gathered so that one save of an
+    article with its bylines, tags and translations sends one purge, not one per row.
+
+    Keys of a transaction that rolled back go out with the next purge: one purge too many
+    is harmless, one too few would leave a stale page.
+    """
+
+    def __init__(self):
+        self.keys = set()
+
+    def add(self, keys: Iterable[str], using: str | None = None) -> None:
+        self.keys.update(keys)
+        # robust: a failing purge backend is logged and never breaks the edit that committed.
+        transaction.on_commit(self.send, using=using, robust=True)
+
+    def send(self) -> None:
+        keys, self.keys = self.keys, set()
+        if keys:
+            purge(keys)
+
+
+purge_queue = PurgeQueue()
+
+
+def purge_on_commit(keys: Iterable[str], using: str | None = None) -> None:
+    """Purge `keys` from the CDN once the current transaction commits (at once outside one)."""
+    purge_queue.add(keys, using=using)

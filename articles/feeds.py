@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
+from . import cache
 from .models import Article, ArticleTranslation, Author, Byline, Section
 from .site import absolute_url
 
@@ -217,10 +218,15 @@ class ArticleFeed(Feed):
                 "corrections",
             )[:MAX_ITEMS]
         )
-        return [
+        entries = [
             FeedEntry(article, next(iter(article.feed_translations), None), scope.request)
             for article in articles
         ]
+        # What the feed shows, for CDN purges (cache.py).
+        subject = [cache.key(scope.subject)] if scope.subject is not None else []
+        articles = [cache.key(entry.article) for entry in entries]
+        cache.shows(scope.request, cache.FEEDS, cache.LIST, *subject, *articles)
+        return entries
 
     def title(self, scope):
         return settings.PUBLISHER_NAME

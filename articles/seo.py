@@ -191,16 +191,17 @@ def _people(article, translation, request) -> dict:
 
 
 def _corrections(article) -> list[dict]:
-    # Pages annotate has_corrections, so an article without any costs no query here.
-    if getattr(article, "has_corrections", True) is False:
-        return []
+    # Article pages fetch the notes with the article (loaded_corrections): no query here.
+    notes = getattr(article, "loaded_corrections", None)
+    if notes is None:
+        notes = article.corrections.all()
     return [
         {
             "@type": "CorrectionComment",
             "text": plain_text(note.text_html) or collapse_whitespace(note.text),
             "datePublished": iso_datetime(note.noted_at),
         }
-        for note in article.corrections.all()
+        for note in notes
         if note.kind in CORRECTING_KINDS
     ]
 

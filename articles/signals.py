@@ -86,10 +86,12 @@ def content_changed(**kwargs):
     """Anything a public page can show changed: cached pages are out of date.
 
     Now, and again once the transaction commits: a page rendered in between, from the data as it
-    was, must not be kept under the new token.
+    was, must not be kept under the new token. The CDN drops the pages that show the change
+    once it has committed (before that, it would fetch them again from the old data).
     """
     cache.content_changed()
     transaction.on_commit(cache.content_changed)
+    cache.purge_on_commit(cache.changed_keys(**kwargs), using=kwargs.get("using"))
 
 
 for _model in (

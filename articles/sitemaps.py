@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import override
 from taggit.models import Tag
 
+from . import cache
 from .models import (
     Article,
     ArticleTranslation,
@@ -238,6 +239,7 @@ def site_sitemaps(request) -> dict[str, SiteSitemap]:
 
 def index(request):
     """/sitemap.xml: contrib's index of the sitemaps above, every page of each."""
+    cache.shows(request, cache.SITEMAPS, cache.LIST)
     response = sitemap_views.index(
         request, site_sitemaps(request), sitemap_url_name="sitemap-section"
     )
@@ -251,6 +253,7 @@ def index(request):
 
 def section(request, section):
     """/sitemap-<section>.xml: one of the sitemaps above, in its own template."""
+    cache.shows(request, cache.SITEMAPS, cache.LIST)
     sitemaps = site_sitemaps(request)
     template_name = getattr(sitemaps.get(section), "template_name", SiteSitemap.template_name)
     response = sitemap_views.sitemap(

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date
 
 from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -10,14 +10,14 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
-    prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy, translate_url
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.translation import get_language, override
@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from . import seo
+from . import cache, seo
 from .models import (
     Article,
     ArticleTranslation,
@@ -41,7 +41,7 @@ from .models import (
     TaggedArticle,
     url_language,
 )
-from .models.article import article_relations, local_section_name
+from .models.article import JSONList, local_section_name, local_text
 from .search import clean_query, search
 
 
@@ -63,6 +63,22 @@ def in_reader_language(articles):
         if translations:
             show_translation(article, translations[0])
     return articles
+
+
+class SurrogateKeysMixin:
+    """Names what a page shows, so that a CDN purges it when any of that changes (cache.py)."""
+
+    def surrogate_keys(self, context) -> set[str]:
+        return set()
+
+    def last_modified(self, context):
+        """When what the page shows last changed, where that is cheap to know (else None)."""
+        return None
+
+    def render_to_response(self, context, **response_kwargs):
+        keys = self.surrogate_keys(context)
+        cache.shows(self.request, *keys, modified=self.last_modified(context))
+        return super().render_to_response(context, **response_kwargs)
 
 
 class PageMetaMixin:
@@ -104,11 +120,14 @@ def with_document_title(meta, title):
     return meta
 
 
-class ReaderListMixin(PageMetaMixin):
+class ReaderListMixin(SurrogateKeysMixin, PageMetaMixin):
     """Every public list: only what published() lets through, in the reader's language."""
 
     context_object_name = "articles"
     paginate_by = 20
+
+    def surrogate_keys(self, context):
+        return {cache.LIST, *(cache.key(article) for article in context[self.context_object_name])}
 
     def get_queryset(self):
         # Teasers never show the body, so it stays in the database.
@@ -120,10 +139,57 @@ class ReaderListMixin(PageMetaMixin):
             .defer("body", "body_html")
         )
 
+    # A list whose first page is empty (a tag or author with nothing published) does not exist.
+    empty_is_not_found = False
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         in_reader_language(context[self.context_object_name])
         return context
+
+    def paginate_queryset(self, queryset, page_size):
+        """Pages without COUNT(*): one row more than a page says whether another follows."""
+        number = self.request.GET.get(self.page_kwarg) or "1"
+        if not number.isdigit() or not 1 <= int(number) <= MAX_PAGE:
+            raise Http404
+        number = int(number)
+        start = (number - 1) * page_size
+        rows = list(queryset[start : start + page_size + 1])
+        page = NewsPage(rows[:page_size], number, has_next=len(rows) > page_size)
+        if not page.object_list and (number > 1 or self.empty_is_not_found):
+            raise Http404
+        return None, page, page.object_list, page.has_other_pages()
+
+
+MAX_PAGE = 100_000
+
+
+class NewsPage:
+    """A page of a list that does not know how many pages there are (see paginate_queryset)."""
+
+    def __init__(self, object_list, number, has_next):
+        self.object_list, self.number, self._has_next = object_list, number, has_next
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self):
+        return self._has_next
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
 
 
 class PublishedArticleListView(ReaderListMixin, ListView):
@@ -137,6 +203,9 @@ class HomeView(PublishedArticleListView):
     """
 
     template_name = "articles/home.html"
+
+    def surrogate_keys(self, context):
+        return {cache.HOME, *super().surrogate_keys(context)}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -166,12 +235,19 @@ class SectionDetailView(PublishedArticleListView):
 
     def get_queryset(self):
         self.section = get_object_or_404(
-            Section.objects.prefetch_related("localizations"), slug=self.kwargs["slug"]
+            Section.objects.annotate(
+                local_name=local_text("SectionTranslation", "section", "name"),
+                local_description=local_text("SectionTranslation", "section", "description"),
+            ),
+            slug=self.kwargs["slug"],
         )
         return super().get_queryset().filter(section=self.section)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
+
+    def surrogate_keys(self, context):
+        return {cache.key(self.section), *super().surrogate_keys(context)}
 
 
 class TagDetailView(PublishedArticleListView):
@@ -184,7 +260,7 @@ class TagDetailView(PublishedArticleListView):
         return _("Articles about %(tag)s") % {"tag": self.tag.name}
 
     # A tag used only on drafts must not reveal itself.
-    allow_empty = False
+    empty_is_not_found = True
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
@@ -192,6 +268,9 @@ class TagDetailView(PublishedArticleListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
+
+    def surrogate_keys(self, context):
+        return {cache.key(self.tag), *super().surrogate_keys(context)}
 
 
 class AuthorDetailView(PublishedArticleListView):
@@ -206,16 +285,23 @@ class AuthorDetailView(PublishedArticleListView):
         }
 
     # An author with nothing published has no public page.
-    allow_empty = False
+    empty_is_not_found = True
 
     def get_queryset(self):
         self.author = get_object_or_404(
-            Author.objects.prefetch_related("localizations"), slug=self.kwargs["slug"]
+            Author.objects.annotate(
+                local_job_title=local_text("AuthorTranslation", "author", "job_title"),
+                local_bio=local_text("AuthorTranslation", "author", "bio"),
+            ),
+            slug=self.kwargs["slug"],
         )
         return super().get_queryset().filter(bylines__author=self.author).distinct()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
+
+    def surrogate_keys(self, context):
+        return {cache.key(self.author), *super().surrogate_keys(context)}
 
 
 class ArchiveView(PublishedArticleListView):
@@ -250,6 +336,10 @@ class SearchView(PublishedArticleListView):
 
     template_name = "articles/search.html"
 
+    def paginate_queryset(self, queryset, page_size):
+        # The one list that says how many it found, so the one that counts them.
+        return ListView.paginate_queryset(self, queryset, page_size)
+
     def meta_title(self):
         return _("Search: %(query)s") % {"query": self.query} if self.query else _("Search")
 
@@ -269,7 +359,7 @@ class SearchView(PublishedArticleListView):
         return super().get_context_data(query=self.query, **kwargs)
 
 
-class CorrectionListView(PageMetaMixin, ListView):
+class CorrectionListView(SurrogateKeysMixin, PageMetaMixin, ListView):
     """Every correction and clarification on a published article, newest first."""
 
     template_name = "articles/correction_list.html"
@@ -305,8 +395,12 @@ class CorrectionListView(PageMetaMixin, ListView):
         in_reader_language(correction.article for correction in context["corrections"])
         return context
 
+    def surrogate_keys(self, context):
+        articles = {f"article-{correction.article_id}" for correction in context["corrections"]}
+        return {cache.LIST, *articles}
 
-class ArticleDetailView(DetailView):
+
+class ArticleDetailView(SurrogateKeysMixin, DetailView):
     """An article, or its translation, at /<language>/articles/<slug>/.
 
     The slug may be a translation's (in this language), an original's, or an old one. An
@@ -325,38 +419,34 @@ class ArticleDetailView(DetailView):
         return (
             self.get_articles()
             .with_relations()
-            .annotate(
-                has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"))),
-                section_local_name=local_section_name(),
-            )
+            .annotate(correction_rows=correction_rows(), section_local_name=local_section_name())
             .prefetch_related(public_translations())
         )
 
     def get(self, request, *args, **kwargs):
+        """One query finds the article whether `slug` is its own or its translation's here."""
         language, slug = get_language(), self.kwargs["slug"]
-        article = self.get_queryset().filter(slug=slug).first()
-        if article is not None:
-            in_language = [t for t in article.public_translations if t.language == language]
-            if article.language != language and in_language:
-                return HttpResponsePermanentRedirect(in_language[0].get_absolute_url())
-            return self.show(article, None)
-        translation = (
-            ArticleTranslation.objects.published()
-            .filter(language=language, slug=slug)
-            .select_related("article__section")
+        readable = ArticleTranslation.objects.readable_in(language).filter(slug=slug)
+        article = (
+            self.get_queryset()
+            .filter(Q(slug=slug) | Q(pk__in=readable.values("article_id")))
             .annotate(
-                has_corrections=Exists(Correction.objects.filter(article=OuterRef("article_id"))),
-                section_local_name=local_section_name("article__section_id"),
+                shown_translation=Subquery(readable.filter(article=OuterRef("pk")).values("pk")[:1])
             )
+            .order_by(F("shown_translation").asc(nulls_first=True))
             .first()
         )
-        if translation is not None:
-            article = translation.article
-            article.has_corrections = translation.has_corrections
-            article.section_local_name = translation.section_local_name
-            prefetch_related_objects([article], *article_relations(), public_translations())
-            return self.show(article, translation)
-        return self.elsewhere(language, slug)
+        if article is None:
+            return self.elsewhere(language, slug)
+        if article.slug != slug:
+            shown = next(
+                t for t in article.public_translations if t.pk == article.shown_translation
+            )
+            return self.show(article, shown)
+        in_language = [t for t in article.public_translations if t.language == language]
+        if article.language != language and in_language:
+            return HttpResponsePermanentRedirect(in_language[0].get_absolute_url())
+        return self.show(article, None)
 
     def elsewhere(self, language, slug):
         """An old slug, another language's translation slug, a withdrawn article, or nothing."""
@@ -381,6 +471,15 @@ class ArticleDetailView(DetailView):
             show_translation(article, translation)
         context = self.get_context_data(object=article, translation=translation)
         return self.render_to_response(context)
+
+    def surrogate_keys(self, context):
+        related = context["related"]
+        return {*cache.article_keys(context["article"]), *(cache.key(a) for a in related)}
+
+    def last_modified(self, context):
+        article, translation = context["article"], context.get("translation")
+        times = [article.updated_at, article.revised_at, translation and translation.updated_at]
+        return max(time for time in times if time)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -412,12 +511,10 @@ class ArticleDetailView(DetailView):
 
     @staticmethod
     def corrections(article):
-        """The article's notes, fetched once (the page and its JSON-LD both show them)."""
-        if not article.has_corrections:
-            return []
-        order = Correction.objects.order_by("noted_at", "pk")
-        prefetch_related_objects([article], Prefetch("corrections", queryset=order))
-        return list(article.corrections.all())
+        """The article's notes, fetched with it; the page and its JSON-LD both show them."""
+        if not hasattr(article, "loaded_corrections"):
+            article.loaded_corrections = loaded_corrections(article)
+        return article.loaded_corrections
 
     def versions(self, article, translation):
         """The page in each site language: the original, its translations, or the original
@@ -459,14 +556,49 @@ class ArticleDetailView(DetailView):
 
 
 def public_translations():
-    """Prefetch of an article's published translations, as public_translations."""
+    """Prefetch of an article's published translations, as public_translations: whole, as a
+    page may show one of them (there is one per site language at most)."""
     return Prefetch(
         "translations",
-        queryset=ArticleTranslation.objects.published().only(
-            "article_id", "language", "slug", "headline"
+        queryset=ArticleTranslation.objects.published().defer(
+            "source_headline", "source_standfirst", "source_body"
         ),
         to_attr="public_translations",
     )
+
+
+def correction_rows():
+    """An article's corrections as one JSON column of its own row (see loaded_corrections)."""
+    notes = Correction.objects.filter(article=OuterRef("pk")).order_by().values("article")
+    return Subquery(
+        notes.annotate(
+            rows=JSONList(
+                JSONObject(
+                    pk="pk", kind="kind", text="text", text_html="text_html", noted_at="noted_at"
+                )
+            )
+        ).values("rows")
+    )
+
+
+def loaded_corrections(article):
+    """The corrections correction_rows() fetched with the article, oldest first."""
+    notes = []
+    for row in article.correction_rows or []:
+        noted_at = parse_datetime(str(row["noted_at"]))
+        if timezone.is_naive(noted_at):
+            noted_at = timezone.make_aware(noted_at, UTC)
+        notes.append(
+            Correction(
+                pk=row["pk"],
+                article_id=article.pk,
+                kind=row["kind"],
+                text=row["text"],
+                text_html=row["text_html"],
+                noted_at=noted_at,
+            )
+        )
+    return sorted(notes, key=lambda note: (note.noted_at, note.pk))
 
 
 def article_url(slug, language):

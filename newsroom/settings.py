@@ -142,6 +142,30 @@ PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 300)
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/", "/media/")
 
+# A CDN in front (docs/caching.md): public responses name what they show in these headers
+# (xkey for Varnish's xkey vmod, Surrogate-Key for Fastly-style CDNs), and every content
+# change purges those keys through the purge backend: "none", or "varnish" (a PURGE request
+# to each of DJANGO_VARNISH_URLS, e.g. http://127.0.0.1:6081).
+SURROGATE_KEY_HEADERS = env_list("DJANGO_SURROGATE_KEY_HEADERS", ["xkey", "Surrogate-Key"])
+PURGE_BACKENDS = {
+    "none": "articles.cache.NullBackend",
+    "varnish": "articles.cache.VarnishBackend",
+}
+_purge_backend = os.environ.get("DJANGO_PURGE_BACKEND", "").strip().lower() or "none"
+if _purge_backend not in PURGE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"DJANGO_PURGE_BACKEND must be one of {', '.join(PURGE_BACKENDS)}, not {_purge_backend!r}."
+    )
+PURGE_BACKEND = PURGE_BACKENDS[_purge_backend]
+VARNISH_URLS = env_list("DJANGO_VARNISH_URLS", [])
+if _purge_backend == "varnish" and not VARNISH_URLS:
+    raise ImproperlyConfigured("DJANGO_PURGE_BACKEND=varnish needs DJANGO_VARNISH_URLS.")
+for _url in VARNISH_URLS:
+    if not _url.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"DJANGO_VARNISH_URLS must start with http:// or https://, not {_url!r}."
+        )
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -219,6 +219,29 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("section").prefetch_related(*article_relations())
 
 
+class JSONList(models.Aggregate):
+    """A JSON array of the group's values: json_group_array on SQLite, jsonb_agg on PostgreSQL."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = models.JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def local_text(model_name, owner_field, field, language=None):
+    """`field` of the owner's text in `language` (default: the reader's), "" if there is none;
+    for annotate(), so that pages read per-language texts without a query of their own."""
+    from . import translation
+
+    texts = (
+        getattr(translation, model_name)
+        .objects.filter(**{owner_field: models.OuterRef("pk")}, language=language or get_language())
+        .values(field)[:1]
+    )
+    return Coalesce(models.Subquery(texts), models.Value(""), output_field=models.TextField())
+
+
 def local_section_name(section_field="section_id", language=None):
     """The section's name in `language` (default: the reader's), "" if it has none: for annotate."""
     from .translation import SectionTranslation

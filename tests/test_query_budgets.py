@@ -1,0 +1,132 @@
+"""Query budgets with every cache cold: each public page in at most six queries, whatever an
+article carries (1 or 50 bylines, tags, translations, related articles, corrections) and
+however many articles a list shows; the admin's article list constant in its rows."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.models import ArticleTranslation, Correction, CorrectionKind, Status
+
+from .factories import make_article, make_author, make_section, make_staff
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 6
+OTHER_LANGUAGES = [code for code, _name in ALL_LANGUAGES if code not in {"en", "de"}]
+
+
+def build(size):
+    """A newsroom whose main article carries `size` of everything, in a list of `size`."""
+    section = make_section(slug=f"section-{size}")
+    authors = [make_author(slug=f"author-{size}-{n}") for n in range(size)]
+    tags = [f"Tag {size} {n}" for n in range(size)]
+    when = timezone.now() - timedelta(days=1)
+    main = make_article(
+        slug=f"main-{size}",
+        headline="Budget story",
+        section=section,
+        authors=authors,
+        tags=tags,
+        published_at=when,
+    )
+    others = [
+        make_article(section=section, authors=authors[:1], tags=tags[:1], published_at=when)
+        for _ in range(size - 1)
+    ]
+    main.related_articles.add(*others)
+    for n in range(size):
+        Correction.objects.create(article=main, kind=CorrectionKind.CORRECTION, text=f"Fix {n}.")
+    for language in ["de", *OTHER_LANGUAGES][:size]:
+        ArticleTranslation.objects.create(
+            article=main,
+            language=language,
+            headline=f"Budget {language}",
+            slug=f"budget-{size}-{language}",
+            body="Text.",
+            status=Status.PUBLISHED,
+        )
+    return {
+        "article": f"/en/articles/main-{size}/",
+        "translation": f"/de/articles/budget-{size}-de/",
+        "home": "/en/",
+        "german home": "/de/",
+        "section": f"/en/sections/section-{size}/",
+        "tag": f"/en/tags/tag-{size}-0/",
+        "author": f"/en/authors/author-{size}-0/",
+        "archive": f"/en/archive/{when.year}/",
+        "month archive": f"/en/archive/{when.year}/{when.month}/",
+        "search": "/en/search/?q=budget",
+        "corrections": "/en/corrections/",
+        "rss": "/en/feeds/rss.xml",
+        "atom": "/en/feeds/atom.xml",
+        "json feed": "/en/feeds/feed.json",
+        "section feed": f"/en/sections/section-{size}/rss.xml",
+        "tag feed": f"/en/tags/tag-{size}-0/rss.xml",
+        "author feed": f"/en/authors/author-{size}-0/rss.xml",
+        "sitemap index": "/sitemap.xml",
+        "article sitemap": "/sitemap-articles.xml",
+        "translation sitemap": "/sitemap-translations.xml",
+        "tag sitemap": "/sitemap-tags.xml",
+        "news sitemap": "/sitemap-news.xml",
+    }
+
+
+def count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "article",
+        "home",
+        "german home",
+        "section",
+        "tag",
+        "author",
+        "archive",
+        "month archive",
+        "search",
+        "corrections",
+        "rss",
+        "atom",
+        "json feed",
+        "article sitemap",
+        "translation sitemap",
+        "tag sitemap",
+        "news sitemap",
+    ],
+)
+# Not yet within budget (issue 7 goes on): a translation's page (7: its translators for the
+# JSON-LD), the section, tag and author feeds (7) and the sitemap index (9: a count for each
+# sitemap). They are measured in the note on the issue.
+def test_every_public_page_keeps_its_query_budget_whatever_it_shows(client, page):
+    small = count(client, build(1)[page])
+    large = count(client, build(50)[page])
+
+    assert small <= BUDGET, f"{page}: {small} queries"
+    assert large <= BUDGET, f"{page}: {large} queries with 50 of everything"
+    assert large == small, f"{page}: {small} queries for 1, {large} for 50"
+
+
+def test_the_admin_article_list_is_constant_in_its_rows(client):
+    client.force_login(make_staff("Editors"))
+    make_article(authors=[make_author()], tags=["One"])
+    few = count(client, "/admin/articles/article/")
+    for _ in range(30):
+        article = make_article(authors=[make_author(), make_author()], tags=["One", "Two"])
+        ArticleTranslation.objects.create(
+            article=article, language="de", headline="X", slug=f"x-{article.pk}", body="x"
+        )
+
+    many = count(client, "/admin/articles/article/")
+
+    assert many == few
