@@ -150,6 +150,19 @@ class Author(Localized, models.Model):
         return (self.slug,)
 
 
+def staff_user_field(verbose_name, **options):
+    """Which staff account did something; kept as "unknown" if the account is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        **options,
+    )
+
+
 class EditedRecord(models.Model):
     """Who made it and who last edited it, when, and a version that counts the saves."""
 
@@ -161,24 +174,8 @@ class EditedRecord(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("last edited by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = staff_user_field(_("created by"), editable=False)
+    updated_by = staff_user_field(_("last edited by"), editable=False)
 
     class Meta:
         abstract = True

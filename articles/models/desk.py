@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.db import models
 from django.urls import reverse
@@ -10,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..markdown import render_markdown
-from .article import Article, Status, normalize_newlines
+from .article import Article, Status, normalize_newlines, staff_user_field
 from .translation import ArticleTranslation
 
 
@@ -35,14 +34,7 @@ class StatusChange(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    changed_by = staff_user_field(_("by"))
     changed_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -89,25 +81,11 @@ class ShareLink(models.Model):
         related_name="share_links",
         help_text=_("Leave empty to share the original."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = staff_user_field(_("created by"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"), default=default_share_expiry)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("revoked by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    revoked_by = staff_user_field(_("revoked by"))
 
     objects = ShareLinkQuerySet.as_manager()
 
@@ -165,15 +143,7 @@ class Correction(models.Model):
     )
     text_html = models.TextField(_("text HTML"), editable=False, default="")
     noted_at = models.DateTimeField(_("time"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = staff_user_field(_("created by"), editable=False)
 
     class Meta:
         ordering = ["noted_at", "pk"]

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -16,6 +15,7 @@ from .article import (
     bcp47_validator,
     normalize_newlines,
     site_languages,
+    staff_user_field,
     url_language,
 )
 
@@ -85,14 +85,7 @@ class ArticleTranslation(EditedRecord):
     source_standfirst = models.TextField(_("original standfirst"), blank=True)
     source_body = models.TextField(_("original body"), blank=True)
     source_saved_at = models.DateTimeField(_("original saved at"), null=True, blank=True)
-    source_saved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("original saved by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    source_saved_by = staff_user_field(_("original saved by"))
     is_stale = models.BooleanField(
         _("stale"),
         default=False,
