@@ -94,6 +94,13 @@ def test_gunicorn_serves_the_seeded_site_with_hashed_compressed_static_files(pro
     assert status == 200
     assert headers["Content-Encoding"] == "gzip"
     assert "immutable" in headers["Cache-Control"]
+    assert "max-age=315360000" in headers["Cache-Control"]
+
+    status, headers, _ = fetch(
+        f"{base}/static/articles/{stylesheet}", Host="localhost", **{"Accept-Encoding": "br"}
+    )
+    assert status == 200
+    assert headers["Content-Encoding"] == "br"
 
 
 def test_gunicorn_answers_unknown_hosts_with_400_and_unknown_pages_with_the_404_page(
