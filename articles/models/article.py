@@ -186,13 +186,19 @@ class EditedRecord(models.Model):
         super().save(*args, **kwargs)
 
 
+def is_published(prefix: str = "", now=None) -> Q:
+    """The rule of what readers may see, as a condition on an article (through `prefix`, e.g.
+    "article__" from a translation): published, and not scheduled for later. The only gate."""
+    now = now or timezone.now()
+    return Q(**{f"{prefix}status": Status.PUBLISHED}) & (
+        Q(**{f"{prefix}published_at__isnull": True}) | Q(**{f"{prefix}published_at__lte": now})
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, now=None):
-        """Articles readers may see: published, and not scheduled for later. The only gate."""
-        now = now or timezone.now()
-        return self.filter(
-            Q(published_at__isnull=True) | Q(published_at__lte=now), status=Status.PUBLISHED
-        )
+        """Articles readers may see (is_published)."""
+        return self.filter(is_published(now=now))
 
     def withdrawn(self):
         """Articles taken down: their addresses answer 410 Gone."""
