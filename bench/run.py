@@ -286,7 +286,8 @@ def load_average() -> str:
 
 
 def revision() -> str:
-    """The commit measured, and whether the work tree differed from it."""
+    """The commit measured, and the files of the work tree that differed from it (the
+    benchmark's own bench/ and docs/ left out: it writes there itself)."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
@@ -299,7 +300,12 @@ def revision() -> str:
         ).stdout.splitlines()
     except OSError:
         return "unknown"
-    return f"{commit} with {len(changed)} changed files" if changed else commit or "unknown"
+    paths = [line[3:] for line in changed if not line[3:].startswith(("bench/", "docs/"))]
+    if not paths:
+        return commit or "unknown"
+    shown = ", ".join(f"`{path}`" for path in paths[:5])
+    more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
+    return f"{commit} with uncommitted changes to {shown}{more}"
 
 
 def machine(database_version: str, generator: str) -> dict:
