@@ -232,27 +232,25 @@ class JSONList(models.Aggregate):
         return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
-def local_text(model_name, owner_field, field, language=None):
+def local_text(model_name, owner_field, field, language=None, owner="pk"):
     """`field` of the owner's text in `language` (default: the reader's), "" if there is none;
-    for annotate(), so that pages read per-language texts without a query of their own."""
+    for annotate(), so that pages read per-language texts without a query of their own.
+    `owner` names the owner's id in the annotated query ("pk", or e.g. "section_id")."""
     from . import translation
 
     texts = (
         getattr(translation, model_name)
-        .objects.filter(**{owner_field: models.OuterRef("pk")}, language=language or get_language())
+        .objects.filter(
+            **{owner_field: models.OuterRef(owner)}, language=language or get_language()
+        )
         .values(field)[:1]
     )
     return Coalesce(models.Subquery(texts), models.Value(""), output_field=models.TextField())
 
 
 def local_section_name(section_field="section_id", language=None):
-    """The section's name in `language` (default: the reader's), "" if it has none: for annotate."""
-    from .translation import SectionTranslation
-
-    names = SectionTranslation.objects.filter(
-        section=models.OuterRef(section_field), language=language or get_language()
-    ).values("name")[:1]
-    return Coalesce(models.Subquery(names), models.Value(""))
+    """The section's name in `language` (default: the reader's), "" if it has none."""
+    return local_text("SectionTranslation", "section", "name", language, owner=section_field)
 
 
 def article_relations():
