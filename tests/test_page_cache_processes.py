@@ -12,14 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from .ports import free_ports
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def fetch(url):
@@ -70,8 +66,7 @@ def site(request, tmp_path):
     manage("loaddata", "seed_articles")
     manage("collectstatic", "--no-input")
     servers, urls = [], []
-    for _ in range(2):
-        port = free_port()
+    for port in free_ports(2):
         servers.append(
             subprocess.Popen(
                 [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],

@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from urllib.parse import urlencode
 import pytest
 
 from .forms import form_data
+from .ports import free_ports
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VCL = BASE_DIR / "deploy" / "varnish" / "newsroom.vcl"
@@ -41,12 +41,6 @@ def missing_varnish(message: str):
     if os.environ.get("CI"):
         pytest.fail(f"{message} CI must install it. {INSTALL_HINT}", pytrace=False)
     pytest.skip(f"{message} {INSTALL_HINT}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Browser:
@@ -113,7 +107,7 @@ def edge(tmp_path):
     varnishd = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin:/sbin")
     if varnishd is None:
         missing_varnish("varnishd is not installed.")
-    app_port, edge_port = free_port(), free_port()
+    app_port, edge_port = free_ports(2)
     vcl = tmp_path / "newsroom.vcl"
     vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{app_port}";'))
     workdir = tmp_path / "varnish"
