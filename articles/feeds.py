@@ -11,8 +11,8 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator, formats, timezone
@@ -23,7 +23,16 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from . import cache
-from .models import Article, ArticleTranslation, Author, Byline, Section
+from .models import (
+    Article,
+    ArticleTranslation,
+    Author,
+    Byline,
+    Section,
+    correction_rows,
+    corrections_from_rows,
+)
+from .models.article import local_texts
 from .site import absolute_url
 
 MAX_ITEMS = 50
@@ -173,7 +182,7 @@ class FeedEntry:
                     formats.date_format(timezone.localtime(correction.noted_at)),
                     mark_safe(correction.text_html),  # sanitised when saved
                 )
-                for correction in self.article.corrections.all()
+                for correction in corrections_from_rows(self.article)
             ),
         )
         body = mark_safe(self.text.body_html)  # sanitised when saved
@@ -207,6 +216,7 @@ class ArticleFeed(Feed):
             .with_relations()
             # Feeds show the rendered HTML; the Markdown sources stay in the database.
             .defer("body")
+            .annotate(correction_rows=correction_rows())
             .prefetch_related(
                 Prefetch(
                     "translations",
@@ -214,8 +224,7 @@ class ArticleFeed(Feed):
                         "body", "source_headline", "source_standfirst", "source_body"
                     ),
                     to_attr="feed_translations",
-                ),
-                "corrections",
+                )
             )[:MAX_ITEMS]
         )
         entries = [
@@ -304,7 +313,9 @@ class SectionFeed(ArticleFeed):
     """A section's articles; a section with nothing published yet has an empty feed."""
 
     def get_subject(self, slug):
-        return get_object_or_404(Section.objects.prefetch_related("localizations"), slug=slug)
+        return get_object_or_404(
+            Section.objects.annotate(**local_texts(Section, "name", "description")), slug=slug
+        )
 
     def filter_articles(self, articles, section):
         return articles.filter(section=section)
@@ -325,10 +336,8 @@ class TagFeed(ArticleFeed):
     """A tag's articles; a tag on nothing published does not reveal itself (404)."""
 
     def get_subject(self, slug):
-        tag = get_object_or_404(Tag, slug=slug)
-        if not self.filter_articles(Article.objects.published(), tag).exists():
-            raise Http404
-        return tag
+        published = self.filter_articles(Article.objects.published(), OuterRef("pk"))
+        return get_object_or_404(Tag.objects.filter(Exists(published)), slug=slug)
 
     def filter_articles(self, articles, tag):
         return articles.filter(tags=tag)
@@ -351,10 +360,8 @@ class AuthorFeed(ArticleFeed):
     """An author's articles; an author with nothing published has no feed (404)."""
 
     def get_subject(self, slug):
-        author = get_object_or_404(Author, slug=slug)
-        if not self.filter_articles(Article.objects.published(), author).exists():
-            raise Http404
-        return author
+        published = self.filter_articles(Article.objects.published(), OuterRef("pk"))
+        return get_object_or_404(Author.objects.filter(Exists(published)), slug=slug)
 
     def filter_articles(self, articles, author):
         # A subquery rather than a join: two bylines of one author must not list an article twice.

@@ -21,7 +21,7 @@ from .markdown import (  # noqa: F401 - the text helpers live with the renderer
     plain_text,
     truncate_on_word,
 )
-from .models import BylineRole, CorrectionKind, url_language
+from .models import BylineRole, CorrectionKind, translators_from_rows, url_language
 from .site import absolute_url
 
 HEADLINE_LIMIT = 110  # Google's limit for a NewsArticle headline.
@@ -179,7 +179,13 @@ def _people(article, translation, request) -> dict:
         if key:
             people.setdefault(key, []).append(byline.author)
     if translation is not None:
-        people.setdefault("translator", []).extend(translation.translators.all())
+        # Translation pages fetch the translators with the translation (translator_rows).
+        translators = (
+            translators_from_rows(translation)
+            if hasattr(translation, "translator_rows")
+            else translation.translators.all()
+        )
+        people.setdefault("translator", []).extend(translators)
     data = {}
     for key, authors in people.items():
         unique = list({author.pk: author for author in authors}.values())

@@ -6,12 +6,14 @@ every <loc> is a page that answers 200 without a redirect.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Max, Prefetch, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpResponse
 from django.urls import reverse
@@ -27,6 +29,7 @@ from .models import (
     Byline,
     Section,
     TaggedArticle,
+    article_page_url,
     site_languages,
     url_language,
 )
@@ -75,12 +78,34 @@ class SiteSitemap(Sitemap):
     def get_domain(self, site=None):
         return self.domain
 
+    @cached_property
+    def paginator(self):
+        # Once per request: contrib builds a paginator, and counts, each time it is asked.
+        return Paginator(self._items(), self.limit)
+
 
 class ArticleVersionsSitemap(SiteSitemap):
     """Pages of articles, each with hreflang alternates to the article's other pages."""
 
+    # The newest change an item's page shows, for get_latest_lastmod().
+    lastmod_expression = None
+
     def article_of(self, item):
         raise NotImplementedError
+
+    @cached_property
+    def summary(self) -> dict:
+        """How many pages there are and when the newest changed, in one query for the index."""
+        return self.items().aggregate(count=Count("pk"), latest=Max(self.lastmod_expression))
+
+    @cached_property
+    def paginator(self):
+        paginator = super().paginator
+        paginator.count = self.summary["count"]
+        return paginator
+
+    def get_latest_lastmod(self):
+        return self.summary["latest"]
 
     def get_urls(self, page=1, site=None, protocol=None):
         urls = super().get_urls(page=page, site=site, protocol=protocol)
@@ -110,13 +135,10 @@ class ArticleSitemap(ArticleVersionsSitemap):
     def location(self, article):
         return article.get_original_url()
 
+    lastmod_expression = Greatest("updated_at", Coalesce("revised_at", "updated_at"))
+
     def lastmod(self, article):
         return max(date for date in (article.updated_at, article.revised_at) if date)
-
-    def get_latest_lastmod(self):
-        return listed_originals().aggregate(
-            latest=Max(Greatest("updated_at", Coalesce("revised_at", "updated_at")))
-        )["latest"]
 
 
 class TranslationSitemap(ArticleVersionsSitemap):
@@ -144,14 +166,11 @@ class TranslationSitemap(ArticleVersionsSitemap):
     def location(self, translation):
         return translation.get_absolute_url()
 
+    lastmod_expression = Greatest("updated_at", Coalesce("article__revised_at", "updated_at"))
+
     def lastmod(self, translation):
         # A correction to the original is shown with its translations too.
         return max(d for d in (translation.updated_at, translation.article.revised_at) if d)
-
-    def get_latest_lastmod(self):
-        return ArticleTranslation.objects.published().aggregate(
-            latest=Max(Greatest("updated_at", Coalesce("article__revised_at", "updated_at")))
-        )["latest"]
 
 
 class ListingSitemap(SiteSitemap):
@@ -203,18 +222,20 @@ class NewsSitemap(SiteSitemap):
 
     def items(self):
         since = timezone.now() - self.window
-        originals = listed_originals().filter(published_at__gte=since)
-        translations = ArticleTranslation.objects.published().filter(
-            article__published_at__gte=since
+        fields = ["slug", "language", "headline"]
+        originals = listed_originals().filter(published_at__gte=since).order_by()
+        translations = (
+            ArticleTranslation.objects.published()
+            .filter(article__published_at__gte=since)
+            .order_by()
+        )
+        # Originals and translations have their addresses made alike: one query for both.
+        rows = originals.values_list(*fields, "published_at").union(
+            translations.values_list(*fields, "article__published_at"), all=True
         )
         items = [
-            NewsItem(a.get_original_url(), a.language, a.headline, a.published_at)
-            for a in originals.only("headline", "slug", "language", "published_at")
-        ] + [
-            NewsItem(t.get_absolute_url(), t.language, t.headline, t.article.published_at)
-            for t in translations.select_related("article").only(
-                "headline", "slug", "language", "article__published_at"
-            )
+            NewsItem(article_page_url(slug, language), language, headline, published_at)
+            for slug, language, headline, published_at in rows
         ]
         return sorted(items, key=lambda item: (item.published_at, item.path), reverse=True)
 

@@ -1,4 +1,4 @@
-from datetime import UTC, date
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -11,13 +11,12 @@ from django.db.models import (
     Q,
     Subquery,
 )
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy, translate_url
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.translation import get_language, override
@@ -39,9 +38,12 @@ from .models import (
     SlugRedirect,
     Status,
     TaggedArticle,
+    correction_rows,
+    corrections_from_rows,
+    translator_rows,
     url_language,
 )
-from .models.article import JSONList, local_section_name, local_text
+from .models.article import local_section_name, local_texts
 from .search import clean_query, search
 
 
@@ -235,10 +237,7 @@ class SectionDetailView(PublishedArticleListView):
 
     def get_queryset(self):
         self.section = get_object_or_404(
-            Section.objects.annotate(
-                local_name=local_text("SectionTranslation", "section", "name"),
-                local_description=local_text("SectionTranslation", "section", "description"),
-            ),
+            Section.objects.annotate(**local_texts(Section, "name", "description")),
             slug=self.kwargs["slug"],
         )
         return super().get_queryset().filter(section=self.section)
@@ -289,10 +288,7 @@ class AuthorDetailView(PublishedArticleListView):
 
     def get_queryset(self):
         self.author = get_object_or_404(
-            Author.objects.annotate(
-                local_job_title=local_text("AuthorTranslation", "author", "job_title"),
-                local_bio=local_text("AuthorTranslation", "author", "bio"),
-            ),
+            Author.objects.annotate(**local_texts(Author, "job_title", "bio")),
             slug=self.kwargs["slug"],
         )
         return super().get_queryset().filter(bylines__author=self.author).distinct()
@@ -519,7 +515,7 @@ class ArticleDetailView(SurrogateKeysMixin, DetailView):
     def corrections(article):
         """The article's notes, fetched with it; the page and its JSON-LD both show them."""
         if not hasattr(article, "loaded_corrections"):
-            article.loaded_corrections = loaded_corrections(article)
+            article.loaded_corrections = corrections_from_rows(article)
         return article.loaded_corrections
 
     def versions(self, article, translation):
@@ -580,45 +576,11 @@ def public_translations():
     page may show one of them (there is one per site language at most)."""
     return Prefetch(
         "translations",
-        queryset=ArticleTranslation.objects.published().defer(
-            "source_headline", "source_standfirst", "source_body"
-        ),
+        queryset=ArticleTranslation.objects.published()
+        .defer("source_headline", "source_standfirst", "source_body")
+        .annotate(translator_rows=translator_rows()),
         to_attr="public_translations",
     )
-
-
-def correction_rows():
-    """An article's corrections as one JSON column of its own row (see loaded_corrections)."""
-    notes = Correction.objects.filter(article=OuterRef("pk")).order_by().values("article")
-    return Subquery(
-        notes.annotate(
-            rows=JSONList(
-                JSONObject(
-                    pk="pk", kind="kind", text="text", text_html="text_html", noted_at="noted_at"
-                )
-            )
-        ).values("rows")
-    )
-
-
-def loaded_corrections(article):
-    """The corrections correction_rows() fetched with the article, oldest first."""
-    notes = []
-    for row in article.correction_rows or []:
-        noted_at = parse_datetime(str(row["noted_at"]))
-        if timezone.is_naive(noted_at):
-            noted_at = timezone.make_aware(noted_at, UTC)
-        notes.append(
-            Correction(
-                pk=row["pk"],
-                article_id=article.pk,
-                kind=row["kind"],
-                text=row["text"],
-                text_html=row["text_html"],
-                noted_at=noted_at,
-            )
-        )
-    return sorted(notes, key=lambda note: (note.noted_at, note.pk))
 
 
 def article_url(slug, language):

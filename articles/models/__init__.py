@@ -11,6 +11,7 @@ from .article import (
     Section,
     Status,
     TaggedArticle,
+    article_page_url,
     bcp47_validator,
     normalize_newlines,
     site_languages,
@@ -24,8 +25,16 @@ from .desk import (
     ShareLink,
     SlugRedirect,
     StatusChange,
+    correction_rows,
+    corrections_from_rows,
 )
-from .translation import ArticleTranslation, AuthorTranslation, SectionTranslation
+from .translation import (
+    ArticleTranslation,
+    AuthorTranslation,
+    SectionTranslation,
+    translator_rows,
+    translators_from_rows,
+)
 
 __all__ = [
     "PUBLISHING_STATUSES",
@@ -47,9 +56,14 @@ __all__ = [
     "Status",
     "StatusChange",
     "TaggedArticle",
+    "article_page_url",
     "bcp47_validator",
+    "correction_rows",
+    "corrections_from_rows",
     "normalize_newlines",
     "site_languages",
     "text_digest",
+    "translator_rows",
+    "translators_from_rows",
     "url_language",
 ]

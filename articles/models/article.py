@@ -1,12 +1,14 @@
 import hashlib
+from datetime import UTC
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from imagekit.models import ImageSpecField
@@ -62,6 +64,12 @@ def site_languages() -> list[str]:
 def url_language(language: str) -> str:
     """The site language whose URLs show text in `language`: itself, or the default."""
     return language if language in site_languages() else settings.LANGUAGE_CODE
+
+
+def article_page_url(slug: str, language: str) -> str:
+    """The address of the original or translation in `language` that has this slug."""
+    with override(url_language(language)):
+        return reverse("articles:article-detail", kwargs={"slug": slug})
 
 
 class Localized:
@@ -232,6 +240,20 @@ class JSONList(models.Aggregate):
         return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
+def owned_rows(queryset, owner_field, owner="pk", **fields):
+    """The rows of `queryset` that belong to the annotated row, as one JSON array column: a
+    to-many relation read with its owner, in the owner's query. `fields` name each row's keys
+    and the lookups they come from, as for JSONObject()."""
+    rows = queryset.filter(**{owner_field: models.OuterRef(owner)}).order_by().values(owner_field)
+    return models.Subquery(rows.annotate(rows=JSONList(JSONObject(**fields))).values("rows"))
+
+
+def json_datetime(value):
+    """A datetime that came back from the database inside JSON, aware (JSON keeps no type)."""
+    moment = parse_datetime(str(value))
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+
+
 def local_text(model_name, owner_field, field, language=None, owner="pk"):
     """`field` of the owner's text in `language` (default: the reader's), "" if there is none;
     for annotate(), so that pages read per-language texts without a query of their own.
@@ -246,6 +268,14 @@ def local_text(model_name, owner_field, field, language=None, owner="pk"):
         .values(field)[:1]
     )
     return Coalesce(models.Subquery(texts), models.Value(""), output_field=models.TextField())
+
+
+def local_texts(model, *fields, language=None) -> dict:
+    """Annotations local_<field> of a Section's or Author's texts in `language` (default: the
+    reader's), which localized() then reads without a query: `.annotate(**local_texts(...))`."""
+    owner = model._meta.model_name
+    name = f"{model.__name__}Translation"
+    return {f"local_{field}": local_text(name, owner, field, language) for field in fields}
 
 
 def local_section_name(section_field="section_id", language=None):
@@ -386,8 +416,7 @@ class Article(EditedRecord):
         # A page showing a translation dresses the article in it and keeps these two aside.
         slug = getattr(self, "original_slug", self.slug)
         language = getattr(self, "original_language", self.language)
-        with override(url_language(language)):
-            return reverse("articles:article-detail", kwargs={"slug": slug})
+        return article_page_url(slug, language)
 
     def natural_key(self):
         return (self.slug,)

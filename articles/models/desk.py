@@ -9,7 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..markdown import render_markdown
-from .article import Article, Status, normalize_newlines, staff_user_field
+from .article import (
+    Article,
+    Status,
+    json_datetime,
+    normalize_newlines,
+    owned_rows,
+    staff_user_field,
+)
 from .translation import ArticleTranslation
 
 
@@ -160,6 +167,35 @@ class Correction(models.Model):
     @property
     def revises_article(self):
         return self.kind in REVISING_KINDS
+
+
+def correction_rows():
+    """An article's corrections as one JSON column of its own row, for corrections_from_rows()."""
+    return owned_rows(
+        Correction.objects.all(),
+        "article",
+        pk="pk",
+        kind="kind",
+        text="text",
+        text_html="text_html",
+        noted_at="noted_at",
+    )
+
+
+def corrections_from_rows(article) -> list[Correction]:
+    """The corrections correction_rows() fetched with the article, oldest first."""
+    notes = [
+        Correction(
+            pk=row["pk"],
+            article_id=article.pk,
+            kind=row["kind"],
+            text=row["text"],
+            text_html=row["text_html"],
+            noted_at=json_datetime(row["noted_at"]),
+        )
+        for row in article.correction_rows or []
+    ]
+    return sorted(notes, key=lambda note: (note.noted_at, note.pk))
 
 
 class SlugRedirect(models.Model):

@@ -1,9 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from ..markdown import opening_sentence, render_markdown
 from .article import (
@@ -12,12 +10,13 @@ from .article import (
     EditedRecord,
     Section,
     Status,
+    article_page_url,
     bcp47_validator,
     is_published,
     normalize_newlines,
+    owned_rows,
     site_languages,
     staff_user_field,
-    url_language,
 )
 
 
@@ -112,8 +111,7 @@ class ArticleTranslation(EditedRecord):
         return f"{self.headline} [{self.language}]"
 
     def get_absolute_url(self):
-        with override(url_language(self.language)):
-            return reverse("articles:article-detail", kwargs={"slug": self.slug})
+        return article_page_url(self.slug, self.language)
 
     def natural_key(self):
         return (*self.article.natural_key(), self.language)
@@ -152,6 +150,24 @@ class ArticleTranslation(EditedRecord):
 
     def publish(self, now=None):
         self.status = Status.PUBLISHED
+
+
+def translator_rows():
+    """A translation's translators as one JSON column of its row, for translators_from_rows()."""
+    return owned_rows(
+        ArticleTranslation.translators.through.objects.all(),
+        "articletranslation",
+        pk="author_id",
+        name="author__name",
+        slug="author__slug",
+    )
+
+
+def translators_from_rows(translation) -> list[Author]:
+    """The translators translator_rows() fetched with the translation, by name."""
+    rows = translation.translator_rows or []
+    people = [Author(pk=row["pk"], name=row["name"], slug=row["slug"]) for row in rows]
+    return sorted(people, key=lambda author: author.name)
 
 
 class SectionTranslation(models.Model):
