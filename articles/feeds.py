@@ -360,7 +360,7 @@ class AuthorFeed(ArticleFeed):
     """An author's articles; an author with nothing published has no feed (404)."""
 
     def get_subject(self, slug):
-        published = self.filter_articles(Article.objects.published(), OuterRef("pk"))
+        published = Article.objects.published().filter(bylines__author=OuterRef("pk"))
         return get_object_or_404(Author.objects.filter(Exists(published)), slug=slug)
 
     def filter_articles(self, articles, author):

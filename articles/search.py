@@ -43,11 +43,15 @@ Either way the query is cut to MAX_QUERY_LENGTH characters, NUL characters (whic
 text cannot hold) become spaces, and whitespace is collapsed.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+import re
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from .models import Article, ArticleTranslation
 
@@ -59,6 +63,16 @@ FALLBACK_CONFIG = "simple"
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
+# PostgreSQL ranks at most this many of the newest matching originals, and of translations.
+MAX_RANKED = 500
+# About how many words of the body a result's snippet shows around the matches.
+SNIPPET_WORDS = 30
+# What ts_headline puts around a match; private-use characters no text holds.
+START_MARK, STOP_MARK = "\ue000", "\ue001"
+# Markdown in a snippet of the source: emphasis and code marks, headings, quote and list marks,
+# and a link's address (its text is kept).
+MARKDOWN_MARKS = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+MARKDOWN_PUNCTUATION = re.compile(r"[*_`]+|^\s*(?:#+|>|[-+]|\d+\.)\s+", re.MULTILINE)
 
 
 def text_search_config(language: str) -> str:
@@ -79,17 +93,17 @@ def search(query: str, language: str, *, now=None):
     now = now or timezone.now()
     reader_translations = ArticleTranslation.objects.published(now).filter(language=language)
     # Originals are searched only where no translation takes their place (see the docstring).
-    originals = Article.objects.exclude(pk__in=reader_translations.values("article_id"))
+    originals = Article.objects.published(now).exclude(
+        Exists(reader_translations.filter(article=OuterRef("pk")))
+    )
     if connection.vendor == "postgresql":
-        originals, translations, rank = _full_text_search(
-            query, language, originals, reader_translations
-        )
+        found, rank, snippet = _full_text_search(query, language, originals, reader_translations)
     else:
-        originals, translations, rank = _word_search(query, originals, reader_translations)
+        found, rank, snippet = _word_search(query, originals, reader_translations)
     return (
         Article.objects.published(now)
-        .filter(Q(pk__in=originals.values("pk")) | Q(pk__in=translations.values("article_id")))
-        .annotate(search_rank=rank)
+        .filter(found)
+        .annotate(search_rank=rank, search_snippet=snippet)
         .order_by(F("search_rank").desc(), F("published_at").desc(nulls_last=True), "-pk")
         .prefetch_related(
             Prefetch("translations", queryset=reader_translations, to_attr="reader_translations")
@@ -97,71 +111,106 @@ def search(query: str, language: str, *, now=None):
     )
 
 
-def document(config: str) -> SearchVector:
-    """The weighted text search document of an article or a translation, stemmed by `config`.
-
-    The expression indexes of migration 0007_search_indexes are built on exactly this SQL, for
-    each config and language: setweight(to_tsvector('<config>'::regconfig, COALESCE(headline,
-    '')), 'A') || … standfirst 'B' || … body 'C'. PostgreSQL uses an expression index only for
-    the very same expression, so a change here needs a new migration (a test checks the plan).
-    """
-    return (
-        SearchVector("headline", config=config, weight="A")
-        + SearchVector("standfirst", config=config, weight="B")
-        + SearchVector("body", config=config, weight="C")
-    )
+def highlighted(snippet: str) -> str:
+    """A snippet from the database as safe HTML: its text escaped, Markdown's marks dropped,
+    the matched words in <mark>."""
+    text = MARKDOWN_MARKS.sub(r"\1", snippet)
+    text = MARKDOWN_PUNCTUATION.sub("", text)
+    text = conditional_escape(" ".join(text.split()))
+    return mark_safe(text.replace(START_MARK, "<mark>").replace(STOP_MARK, "</mark>"))
 
 
 def _web_query(query: str, config: str) -> SearchQuery:
     return SearchQuery(query, search_type="websearch", config=config)
 
 
-def _per_language(language_field: str):
+def _per_language(language_field: str = "language"):
     """(condition on the text's language, its config) for every configured language and the
-    rest; the conditions are the predicates of the partial indexes in 0007_search_indexes."""
+    rest, as the stored documents were stemmed (migration 0009_stored_search_documents)."""
     yield from (
         (Q(**{language_field: code}), config) for code, config in TEXT_SEARCH_CONFIGS.items()
     )
     yield ~Q(**{f"{language_field}__in": list(TEXT_SEARCH_CONFIGS)}), FALLBACK_CONFIG
 
 
-def _full_text_search(query, language, originals, reader_translations):
-    """(matching originals, matching translations, rank of the shown text) by full-text search.
+def _snippet(query: SearchQuery, config: str):
+    return SearchHeadline(
+        "body",
+        query,
+        config=config,
+        start_sel=START_MARK,
+        stop_sel=STOP_MARK,
+        max_words=SNIPPET_WORDS,
+        min_words=SNIPPET_WORDS // 2,
+        max_fragments=2,
+        fragment_delimiter=" … ",
+    )
 
-    Matching runs in subqueries on one table each, which the partial GIN indexes answer (one
-    per language of the text); the outer query only looks their results up, so no text is
-    parsed to find the matches. Ranking parses the text of the matches: ts_rank needs it.
+
+def _full_text_search(query, language, originals, reader_translations):
+    """(which articles match, their rank, their snippet) by full-text search.
+
+    Each text's stored search_document is matched against the query stemmed in the text's own
+    language (one GIN index per table answers it). Of the matches, only the newest
+    MAX_RANKED originals and MAX_RANKED translations are ranked: a word in most of a large
+    archive costs a walk down the list-order index, not a rank of every match, and a rare word
+    costs an index lookup. The snippets are made for the page's rows only.
     """
-    documents = {f"document_{config}": document(config) for _c, config in _per_language("language")}
-    originals = originals.alias(**documents).filter(
+    queries = {config: _web_query(query, config) for _condition, config in _per_language()}
+    matched_originals = originals.filter(
         _any_of(
-            condition & Q(**{f"document_{config}": _web_query(query, config)})
-            for condition, config in _per_language("language")
+            condition & Q(search_document=queries[config]) for condition, config in _per_language()
         )
     )
     reader_config = text_search_config(language)
     reader_query = _web_query(query, reader_config)
-    translations = reader_translations.alias(document=document(reader_config)).filter(
-        document=reader_query
+    matched_translations = reader_translations.filter(search_document=reader_query)
+    newest = [F("published_at").desc(nulls_last=True), F("created_at").desc()]
+    newest_translations = [
+        F("article__published_at").desc(nulls_last=True),
+        F("article__created_at").desc(),
+    ]
+    found = Q(
+        pk__in=matched_originals.order_by(*newest)
+        .values("pk")[:MAX_RANKED]
+        .union(
+            matched_translations.order_by(*newest_translations).values("article_id")[:MAX_RANKED],
+            all=True,
+        )
     )
-    translation_rank = (
-        reader_translations.filter(article=OuterRef("pk"))
-        .annotate(rank=SearchRank(document(reader_config), reader_query))
-        .order_by()
-        .values("rank")[:1]
-    )
-    original_rank = Case(
-        *(
-            When(condition, then=SearchRank(document(config), _web_query(query, config)))
-            for condition, config in _per_language("language")
+    shown_translation = reader_translations.filter(article=OuterRef("pk")).order_by()
+    # No translation shown: NULL, and the original's rank and snippet count.
+    rank = Coalesce(
+        Subquery(
+            shown_translation.annotate(rank=SearchRank(F("search_document"), reader_query)).values(
+                "rank"
+            )[:1]
+        ),
+        Case(
+            *(
+                When(condition, then=SearchRank(F("search_document"), queries[config]))
+                for condition, config in _per_language()
+            )
         ),
     )
-    # No translation shown: NULL, and the original's rank counts.
-    return originals, translations, Coalesce(Subquery(translation_rank), original_rank)
+    snippet = Coalesce(
+        Subquery(
+            shown_translation.annotate(snippet=_snippet(reader_query, reader_config)).values(
+                "snippet"
+            )[:1]
+        ),
+        Case(
+            *(
+                When(condition, then=_snippet(queries[config], config))
+                for condition, config in _per_language()
+            )
+        ),
+    )
+    return found, rank, snippet
 
 
 def _word_search(query, originals, reader_translations):
-    """(matching originals, matching translations, 1 for a headline match else 0) by words."""
+    """(which articles match, 1 for a headline match else 0, no snippet) by words."""
     words = query.split()[:MAX_WORDS]
 
     def every_word_in(*fields):
@@ -171,10 +220,12 @@ def _word_search(query, originals, reader_translations):
 
     originals = originals.filter(every_word_in("headline", "standfirst", "body"))
     translations = reader_translations.filter(every_word_in("headline", "standfirst", "body"))
+    found = Q(pk__in=originals.values("pk")) | Q(pk__in=translations.values("article_id"))
     in_headline = Q(pk__in=originals.filter(every_word_in("headline")).values("pk")) | Q(
         pk__in=translations.filter(every_word_in("headline")).values("article_id")
     )
-    return originals, translations, Case(When(in_headline, then=Value(1)), default=Value(0))
+    rank = Case(When(in_headline, then=Value(1)), default=Value(0))
+    return found, rank, Value("")
 
 
 def _any_of(conditions):

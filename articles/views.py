@@ -376,6 +376,7 @@ class CorrectionListView(SurrogateKeysMixin, PageMetaMixin, ListView):
                 kind__in=[CorrectionKind.CORRECTION, CorrectionKind.CLARIFICATION],
             )
             .select_related("article")
+            .defer("article__search_document")
             .prefetch_related(
                 Prefetch(
                     "article__translations",
@@ -455,6 +456,7 @@ class ArticleDetailView(SurrogateKeysMixin, DetailView):
         redirect = (
             SlugRedirect.objects.filter(old_slug=slug, language__in=["", language])
             .select_related("article", "translation")
+            .defer("article__search_document", "translation__search_document")
             .first()
         )
         if redirect is not None and redirect.target.is_public():

@@ -485,3 +485,15 @@ def test_feed_links_name_a_subjects_feeds_in_the_active_language(client):
         for link in links:
             assert link["href"].startswith("http://testserver/de/")
             assert client.get(link["href"]).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["author-feed-rss", "author-feed-atom"])
+def test_an_author_only_on_drafts_has_no_feed_whatever_else_is_published(client, name):
+    # Ids that line up (article 9001 by author 9001) once made any author's feed answer 200.
+    ada = make_author(pk=9001, name="Ada")
+    make_article(pk=9001, authors=[ada])
+    ben = make_author(pk=9002, name="Ben")
+    make_article(pk=9003, authors=[ben], status=Status.DRAFT)
+
+    assert client.get(feed_url(name, slug=ada.slug)).status_code == 200
+    assert client.get(feed_url(name, slug=ben.slug)).status_code == 404

@@ -132,3 +132,10 @@ def test_the_admin_article_list_is_constant_in_its_rows(client):
     many = count(client, "/admin/articles/article/")
 
     assert many == few
+
+
+@pytest.mark.postgresql_only
+def test_the_sites_postgresql_connections_do_not_jit_compile_queries():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

@@ -135,6 +135,19 @@ def test_database_defaults_to_sqlite_in_the_project_and_follows_database_url():
     )
 
 
+def test_postgresql_connections_run_without_jit_unless_the_url_says_otherwise():
+    def options(url):
+        database = read_settings("DATABASES", DJANGO_SECRET_KEY=PRODUCTION_KEY, DATABASE_URL=url)
+        return database["DATABASES"]["default"].get("OPTIONS", {})
+
+    assert options("postgres://news@db/newsroom")["options"] == "-c jit=off"
+    assert options("postgres://news@db/newsroom?options=-c%20statement_timeout%3D5000") == {
+        "options": "-c statement_timeout=5000 -c jit=off"
+    }
+    assert options("postgres://news@db/newsroom?options=-c%20jit%3Don")["options"] == "-c jit=on"
+    assert "options" not in options("sqlite:///db.sqlite3")
+
+
 def test_without_redis_url_the_cache_is_files_every_worker_on_the_machine_shares():
     caches = read_settings("CACHES", DJANGO_SECRET_KEY=PRODUCTION_KEY)["CACHES"]
     assert caches["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"

@@ -65,6 +65,10 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
         (gettext_lazy("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
+    def get_queryset(self, request):
+        # The article comes with each row (list_select_related), but not its search text.
+        return super().get_queryset(request).defer("article__search_document")
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         # A translation belongs to its original; moving it would mix two articles' texts.
@@ -149,7 +153,7 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
         permissions=["change"],
     )
     def mark_current(self, request, queryset):
-        for translation in queryset.select_related("article"):
+        for translation in queryset.select_related("article").defer("article__search_document"):
             if not self.has_change_permission(request, translation):
                 messages.error(request, _("“%s”: you may not change it.") % translation)
                 continue

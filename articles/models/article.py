@@ -2,6 +2,7 @@ import hashlib
 from datetime import UTC
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -288,7 +289,31 @@ def article_relations():
     return [models.Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags"]
 
 
-class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+class SearchDocumentField(SearchVectorField):
+    """The text as PostgreSQL's full-text search reads it, kept current by a database trigger
+    (migration 0009_stored_search_documents) on every write, bulk ones and fixtures included.
+    Unused on SQLite. Never serialized (fixtures, dumps and revisions leave it out: the trigger
+    remakes it), and deferred by the managers: pages never need it in Python."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(null=True, editable=False, serialize=False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        for key in ("null", "editable", "serialize"):
+            kwargs.pop(key, None)
+        return name, "articles.models.article.SearchDocumentField", args, kwargs
+
+
+class WithoutSearchDocument:
+    """A manager mixin: rows come without their search document unless asked for."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("search_document")
+
+
+class ArticleManager(WithoutSearchDocument, models.Manager.from_queryset(ArticleQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -395,6 +420,7 @@ class Article(EditedRecord):
     related_articles = models.ManyToManyField(
         "self", symmetrical=False, blank=True, verbose_name=_("related articles")
     )
+    search_document = SearchDocumentField(_("search document"))
 
     objects = ArticleManager()
 
@@ -403,6 +429,8 @@ class Article(EditedRecord):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
         permissions = [("publish_article", _("Can publish and withdraw articles"))]
+        # Also on PostgreSQL, made by migrations 0007 and 0009: GIN indexes of the search
+        # documents, and the index of the lists' order among published articles.
         indexes = [models.Index(fields=["status", "published_at"], name="article_status_pub_idx")]
 
     def __str__(self):

@@ -8,8 +8,10 @@ from .article import (
     Article,
     Author,
     EditedRecord,
+    SearchDocumentField,
     Section,
     Status,
+    WithoutSearchDocument,
     article_page_url,
     bcp47_validator,
     is_published,
@@ -36,7 +38,9 @@ class ArticleTranslationQuerySet(models.QuerySet):
         return self.published(now).filter(language=language)
 
 
-class ArticleTranslationManager(models.Manager.from_queryset(ArticleTranslationQuerySet)):
+class ArticleTranslationManager(
+    WithoutSearchDocument, models.Manager.from_queryset(ArticleTranslationQuerySet)
+):
     def get_by_natural_key(self, article_slug, language):
         return self.get(article__slug=article_slug, language=language)
 
@@ -93,6 +97,7 @@ class ArticleTranslation(EditedRecord):
         db_index=True,
         help_text=_("The original's text changed after this translation was made from it."),
     )
+    search_document = SearchDocumentField(_("search document"))
 
     objects = ArticleTranslationManager()
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from .. import seo
+from .. import search, seo
 
 register = template.Library()
 
@@ -17,3 +17,9 @@ def localized(obj, field):
 def iso_datetime(value):
     """`<time datetime>` text: local time with its offset, to the second ("…T10:30:00+01:00")."""
     return seo.iso_datetime(value) or ""
+
+
+@register.filter
+def highlighted(snippet):
+    """A search result's snippet with the matched words marked (search.highlighted())."""
+    return search.highlighted(snippet)
