@@ -31,7 +31,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.http import http_date
 from django.utils.module_loading import import_string
 
@@ -135,6 +135,9 @@ class PageCacheMiddleware:
             if timeout > 0:
                 if hasattr(response, "render") and callable(response.render):
                     response.render()
+                # Hashed once here, not by ConditionalGetMiddleware on every hit.
+                if not response.has_header("ETag"):
+                    set_response_etag(response)
                 response.page_cached_at = time.time()
                 cache.set(key, response, timeout)
             response["X-Page-Cache"] = "miss"

@@ -4,10 +4,17 @@ import json
 import re
 from pathlib import Path
 
-PAGES = ("article", "home", "tag", "search")
+PAGES = ("article", "home", "tag", "search", "rare search")
 TARGETS = ("static", *PAGES)
 MODES = ("cold", "warm")
-LABELS = {"static": "static file", "article": "article", "home": "home", "tag": "tag page"}
+LABELS = {
+    "static": "static file",
+    "article": "article",
+    "home": "home",
+    "tag": "tag page",
+    "search": "search\n(common word)",
+    "rare search": "search\n(rare word)",
+}
 SEARCH_P99_MS = 100
 SEARCH_AT_ARTICLES = 100_000
 SCALING_LIMIT = 1.5
@@ -79,26 +86,26 @@ def check_goals(run: dict) -> list[dict]:
 
     if "large" in datasets:
         articles = datasets["large"]["articles"]
-        result = figure(results, "large", "cold", "search")
         scale = "" if articles >= SEARCH_AT_ARTICLES else f" (at {articles:,}, not 100,000)"
-        if result is not None and result["error"]:
-            goals.append(
-                failed(f"cold search p99{scale}", "large", f"< {SEARCH_P99_MS} ms", result)
-            )
-        elif result is not None:
-            value = result["p99_ms"]
-            goals.append(
-                {
-                    "goal": f"cold search p99{scale}",
-                    "dataset": "large",
-                    "measured": f"{value:.1f} ms",
-                    "wanted": f"< {SEARCH_P99_MS} ms",
-                    "met": value < SEARCH_P99_MS,
-                    "by": f"{SEARCH_P99_MS - value:.0f} ms to spare"
-                    if value < SEARCH_P99_MS
-                    else f"needs {factor(value / SEARCH_P99_MS)} lower",
-                }
-            )
+        for search in ("search", "rare search"):
+            result = figure(results, "large", "cold", search)
+            name = f"cold {search} p99{scale}"
+            if result is not None and result["error"]:
+                goals.append(failed(name, "large", f"< {SEARCH_P99_MS} ms", result))
+            elif result is not None:
+                value = result["p99_ms"]
+                goals.append(
+                    {
+                        "goal": name,
+                        "dataset": "large",
+                        "measured": f"{value:.1f} ms",
+                        "wanted": f"< {SEARCH_P99_MS} ms",
+                        "met": value < SEARCH_P99_MS,
+                        "by": f"{SEARCH_P99_MS - value:.0f} ms to spare"
+                        if value < SEARCH_P99_MS
+                        else f"needs {factor(value / SEARCH_P99_MS)} lower",
+                    }
+                )
         if "seed" in datasets:
             for page in ("home", "tag"):
                 large = figure(results, "large", "cold", page)

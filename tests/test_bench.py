@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-TARGETS = {"static", "article", "home", "tag", "search"}
+TARGETS = {"static", "article", "home", "tag", "search", "rare search"}
 
 
 # The smoke run makes SQLite databases of its own whatever DATABASE_URL says: once per CI run.

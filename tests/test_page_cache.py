@@ -222,3 +222,21 @@ def test_the_page_cache_can_be_turned_off(client, settings):
     client.get("/en/")
 
     assert client.get("/en/").get("X-Page-Cache") is None
+
+
+def test_a_cached_page_keeps_the_etag_it_was_stored_with(client, settings, monkeypatch):
+    settings.PAGE_CACHE = True
+    make_article()
+    stored = client.get("/en/")
+    hashed = []
+    monkeypatch.setattr(
+        "django.middleware.http.set_response_etag",
+        lambda response: hashed.append(response) or response,
+    )
+
+    hit = client.get("/en/")
+
+    assert hit["X-Page-Cache"] == "hit"
+    assert hit["ETag"] == stored["ETag"]
+    assert hashed == []
+    assert client.get("/en/", headers={"if-none-match": stored["ETag"]}).status_code == 304

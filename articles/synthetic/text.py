@@ -5,6 +5,7 @@ Nothing here touches the database; articles/synthetic/__init__.py builds the row
 
 import random
 from functools import cache
+from itertools import accumulate
 
 from django.utils.text import slugify
 
@@ -118,6 +119,26 @@ am Montag | am Dienstag | am Mittwoch | am Donnerstag | am Freitag | in Berlin
 """)
 
 
+# A long tail of made-up places, drawn by Zipf's law: a few are in many articles, most in a
+# handful, so that a search can be selective (every word of the lists above is in most bodies).
+LOCALITY_PARTS = (
+    _words("ba bel cor da del fen gar hal ka kel lor ma mer nor pa quen ra sel tor val wen zar"),
+    _words("a e i o u an en in on ar er ir or"),
+    _words("burg dorf heim stad vik mont ville berg wick thorpe field haven"),
+)
+LOCALITY_SHARE = 0.2  # of clauses, which end "near <place>"
+NEAR = {"en": "near", "de": "bei"}
+
+
+@cache
+def localities() -> tuple[list[str], list[float]]:
+    """Every made-up place, and cumulative Zipf weights (rank r drawn ~ 1 / r) for choices()."""
+    first, middle, last = LOCALITY_PARTS
+    names = [f"{a}{b}{c}".capitalize() for a in first for b in middle for c in last]
+    random.Random("localities").shuffle(names)
+    return names, list(accumulate(1 / rank for rank in range(1, len(names) + 1)))
+
+
 CORRECTION_TEXTS = {
     CorrectionKind.CORRECTION: "An earlier version of this article gave the wrong {noun}: "
     "it was **{n}**, not {m}.",
@@ -175,6 +196,17 @@ class TextMaker:
             subjects, objects = rng.choices(subjects_de, k=count), rng.choices(objects_de, k=count)
         verbs = rng.choices(VERBS if self.language == "en" else DE_VERBS, k=count)
         ends = rng.choices(tails, k=count)
+        places, weights = localities()
+        near = NEAR[self.language]
+        ends = [
+            f"{end} {near} {place}" if roll < LOCALITY_SHARE else end
+            for end, roll, place in zip(
+                ends,
+                (rng.random() for _ in range(count)),
+                rng.choices(places, cum_weights=weights, k=count),
+                strict=True,
+            )
+        ]
         joins = rng.choices(JOINS[self.language], k=count)
         result, clause = [], ""
         for subject, verb, obj, end, join in zip(
