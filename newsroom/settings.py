@@ -122,6 +122,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     if "jit" not in _options.get("options", ""):
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    # Persistent connections (DJANGO_CONN_MAX_AGE, checked before reuse) suit gunicorn's sync
+    # workers: one request at a time each. Threaded or async workers share a pool instead.
+    if env_bool("DJANGO_DB_POOL", False):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses a pool with persistent ones
+        _options["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DJANGO_DB_POOL_SIZE", 4),
+            "timeout": 10,  # seconds a request waits for a free connection, then fails
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 from django.core.management.utils import get_random_secret_key
 
@@ -146,6 +147,41 @@ def test_postgresql_connections_run_without_jit_unless_the_url_says_otherwise():
     }
     assert options("postgres://news@db/newsroom?options=-c%20jit%3Don")["options"] == "-c jit=on"
     assert "options" not in options("sqlite:///db.sqlite3")
+
+
+def test_a_connection_pool_replaces_persistent_connections_when_asked_for():
+    database = read_settings(
+        "DATABASES",
+        DJANGO_SECRET_KEY=PRODUCTION_KEY,
+        DATABASE_URL="postgres://news@db/newsroom",
+        DJANGO_DB_POOL="true",
+        DJANGO_DB_POOL_SIZE="8",
+    )["DATABASES"]["default"]
+
+    assert database["CONN_MAX_AGE"] == 0
+    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 8, "timeout": 10}
+
+
+@pytest.mark.postgresql_only
+def test_the_site_answers_queries_through_the_connection_pool():
+    url = settings.DATABASES["default"]
+    database_url = f"postgres://{url['USER']}@{url['HOST']}:{url['PORT']}/postgres"
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'newsroom.settings'\n"
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "for _ in range(3):\n"
+        "    with connection.cursor() as cursor:\n"
+        "        cursor.execute('SELECT 1'); print(cursor.fetchone()[0])\n"
+        "    connection.close()\n"
+        "print(type(connection.pool).__name__)"
+    )
+    result = run_python(
+        code, DJANGO_SECRET_KEY=PRODUCTION_KEY, DATABASE_URL=database_url, DJANGO_DB_POOL="true"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "1", "1", "ConnectionPool"]
 
 
 def test_without_redis_url_the_cache_is_files_every_worker_on_the_machine_shares():
