@@ -8,6 +8,7 @@ import base64
 import hashlib
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "imagekit",
     "reversion",
     "csp",
+    "axes",
     "articles",
 ]
 
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -195,6 +199,25 @@ for _url in VARNISH_URLS:
             f"DJANGO_VARNISH_URLS must start with http:// or https://, not {_url!r}."
         )
 
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account
+# from one address, that account is refused from that address for the cool-off, even with the
+# right password; other accounts and other addresses are not affected. Attempts are kept in
+# the database, so every worker process and machine sees them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "articles.admin.login.locked_out"
+AXES_CLIENT_IP_CALLABLE = "articles.admin.login.client_address"
+# The client's address is REMOTE_ADDR unless a proxy in front sets this header (e.g.
+# X-Forwarded-For or X-Real-IP); its right-most address, the one that proxy saw, is used.
+CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip()
+# Successful logins are not recorded row by row; failures and lockouts are.
+AXES_DISABLE_ACCESS_LOG = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -273,6 +296,8 @@ LOGGING = {
         # A request for a host name the site does not serve is a bot or a misconfigured DNS
         # record, not a bug: one line each, no traceback.
         "django.security.DisallowedHost": {"filters": ["without_traceback"]},
+        # Failed logins and lockouts are warnings; its housekeeping at INFO is noise.
+        "axes": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -16,7 +16,7 @@ from articles.models import Article, ArticleTranslation
 
 from .factories import make_staff
 from .test_browser import FIRST, GERMAN_SLUG, add_german_translation
-from .test_desk_browser import PASSWORD, choose
+from .test_desk_browser import PASSWORD, choose, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -172,6 +172,24 @@ def test_the_desk_works_under_the_csp_with_no_violation(site, watched):
     page.select_option("select[name=action]", "withdraw")
     page.click("button[name=index]")
     expect(page.locator(".messagelist")).to_be_visible()
+    tab.assert_clean()
+
+
+def test_the_lockout_page_after_too_many_failed_logins_raises_no_csp_violation(site, watched):
+    make_staff("Editors", username="ines")
+    tab = watched()
+    page = tab.goto(site + reverse("admin:login"))
+    for _ in range(10):
+        page.fill("#id_username", "ines")
+        page.fill("#id_password", "wrong password")
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        if page.locator("h2", has_text="Too many failed logins").count():
+            break
+
+    expect(page.locator("#content-main h2")).to_have_text("Too many failed logins")
+    expect(page.locator(".errornote")).to_contain_text("try again in 15 minutes")
+    screenshot(page, "login-locked-out")
     tab.assert_clean()
 
 
