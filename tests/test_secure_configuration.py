@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.urls import clear_url_caches, reverse
 
 from .factories import make_article, make_author, make_staff
@@ -107,6 +108,8 @@ def test_the_only_inline_style_allowed_is_the_self_contained_500_pages(client, s
     style_src = csp_directives(client.get("/en/"))["style-src"]
 
     assert style_src == ["'self'", f"'sha256-{digest}'"]
+    # The browser hashes the block as served: rendering must leave it byte for byte.
+    assert f"<style>{block}</style>" in render_to_string("500.html")
 
 
 def test_the_page_templates_have_no_inline_script_or_style_attribute(settings):
