@@ -1,14 +1,23 @@
 """Admin logins are throttled: after 10 wrong passwords for one account from one address, that
 account is refused from that address for the cool-off, the same whether or not it exists."""
 
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from .factories import make_staff
+from .test_production import production_site  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +163,45 @@ def test_a_login_path_that_forgets_the_request_fails_loudly_not_open(editor):
     with pytest.raises(AxesBackendRequestParameterRequired):
         authenticate(username="ines", password="x")
     assert authenticate(RequestFactory().post("/"), username="ines", password="x") == editor
+
+
+def test_the_lockout_holds_across_gunicorn_workers_with_production_settings(production_site):  # noqa: F811
+    """Attempts live in the database: whichever worker answers, the eleventh try is refused."""
+    base, _ = production_site
+    subprocess_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))},
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "DATABASE_URL": f"sqlite:///{production_site[1].parent / 'db.sqlite3'}",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", CREATE_EDITOR],
+        cwd=settings.BASE_DIR,
+        env=subprocess_env,
+        check=True,
+        timeout=120,
+    )
+
+    def attempt(password: str) -> int:
+        # A new client each time (cookies, connection), as an attacker's script would be.
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with opener.open(f"{base}/admin/login/", timeout=10) as page:
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode())
+        data = urllib.parse.urlencode(
+            {"username": "ines", "password": password, "csrfmiddlewaretoken": token[1]}
+        ).encode()
+        try:
+            with opener.open(f"{base}/admin/login/?next=/admin/", data=data, timeout=10) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    statuses = [attempt("wrong password") for _ in range(LIMIT)]
+
+    assert statuses == [200] * (LIMIT - 1) + [429]
+    assert attempt("right password 1") == 429
+
+
+CREATE_EDITOR = (
+    "from django.contrib.auth.models import User; "
+    "User.objects.create_user('ines', password='right password 1', is_staff=True)"
+)
