@@ -279,7 +279,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, *inline_style_hashes(BASE_DIR / "templates" / "500.html")],
-        "img-src": [SELF, "data:"],
+        # Editors' Markdown may show images from other sites (markdown.py allows https: ones).
+        "img-src": [SELF, "data:", "https:"],
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],

@@ -132,8 +132,13 @@ def test_the_desk_works_under_the_csp_with_no_violation(site, watched):
 
     # The change form: autocomplete, the Markdown preview (a fetch from desk.js), saving.
     page = tab.goto(site + reverse("admin:articles_article_change", args=[article.pk]))
-    page.fill("#id_body", "A body with *emphasis* and a [link](https://example.org/).")
+    page.fill(
+        "#id_body",
+        "A body with *emphasis*, a [link](https://example.org/) and an image from elsewhere:"
+        "\n\n![A harbour](https://images.example.org/harbour.jpg)",
+    )
     expect(page.locator(".markdown-preview__output em")).to_have_text("emphasis")
+    expect(page.locator(".markdown-preview__output img")).to_have_attribute("alt", "A harbour")
     choose(page, ".field-section", "Politics")
     tab.assert_clean()
 

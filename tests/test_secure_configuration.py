@@ -51,6 +51,7 @@ def assert_security_headers(response):
     assert csp["base-uri"] == ["'none'"]
     assert csp["frame-ancestors"] == ["'none'"]
     assert csp["form-action"] == ["'self'"]
+    assert csp["img-src"] == ["'self'", "data:", "https:"]
     policy = response["Content-Security-Policy"]
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert "nonce-" not in policy  # a nonce in a cached page would be the same for everyone
