@@ -210,6 +210,8 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures count in a row: a successful login forgets the earlier ones.
+AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "articles.admin.login.locked_out"
 AXES_CLIENT_IP_CALLABLE = "articles.admin.login.client_address"
 # The client's address is REMOTE_ADDR unless a proxy in front sets this header (e.g.

@@ -66,6 +66,15 @@ def test_nine_wrong_passwords_then_the_right_one_logs_in(client, editor):
     assert is_logged_in(client)
 
 
+def test_failures_count_in_a_row_a_successful_login_forgets_them(client, editor):
+    fail(client, "ines", LIMIT - 1)
+    assert log_in(client, "ines", "x").status_code == 302
+    client.logout()
+
+    assert fail(client, "ines", LIMIT - 1).status_code == 200
+    assert log_in(client, "ines", "x").status_code == 302
+
+
 def test_the_tenth_failure_locks_the_account_out_with_a_clear_message(client, editor):
     response = fail(client, "ines", LIMIT)
 
