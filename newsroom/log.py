@@ -3,11 +3,14 @@
 import logging
 
 
-class WithoutTraceback(logging.Filter):
-    """Keep the record's message, drop its traceback: for expected refusals, one line each."""
+class ExpectedRefusal(logging.Filter):
+    """A refusal the site handled as it should (e.g. a request for a host it does not serve):
+    a one-line warning, without the traceback Django attaches, so that errors stay errors."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.exc_info = None
         record.exc_text = None
         record.stack_info = None
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True

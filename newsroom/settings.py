@@ -293,12 +293,12 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"without_traceback": {"()": "newsroom.log.WithoutTraceback"}},
+    "filters": {"expected_refusal": {"()": "newsroom.log.ExpectedRefusal"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         # A request for a host name the site does not serve is a bot or a misconfigured DNS
-        # record, not a bug: one line each, no traceback.
-        "django.security.DisallowedHost": {"filters": ["without_traceback"]},
+        # record, not a bug: a one-line warning each, no traceback.
+        "django.security.DisallowedHost": {"filters": ["expected_refusal"]},
         # Failed logins and lockouts are warnings; its housekeeping at INFO is noise.
         "axes": {"level": "WARNING"},
     },

@@ -221,7 +221,9 @@ def test_the_admin_path_comes_from_the_environment_and_odd_values_are_refused():
 # Requests for other hosts -------------------------------------------------------------------
 
 
-def test_a_disallowed_host_answers_400_and_logs_one_line_without_a_traceback(client, caplog):
+def test_a_disallowed_host_answers_400_and_logs_one_warning_line_without_a_traceback(
+    client, caplog
+):
     with caplog.at_level(logging.INFO):
         response = client.get("/en/", HTTP_HOST="attacker.example")
 
@@ -230,6 +232,7 @@ def test_a_disallowed_host_answers_400_and_logs_one_line_without_a_traceback(cli
     assert len(records) == 1
     (record,) = records
     assert record.name == "django.security.DisallowedHost"
+    assert record.levelname == "WARNING"  # the site did right; nothing for an operator to fix
     assert record.exc_info is None and record.exc_text is None
     assert "\n" not in record.getMessage()
     assert "Traceback" not in caplog.text
