@@ -4,10 +4,15 @@ Defaults are safe: debug is off unless asked for, a secret key is required when 
 and HTTPS hardening is on whenever debug is off.
 """
 
+import base64
+import hashlib
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +48,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
+def inline_style_hashes(template: Path) -> list[str]:
+    """CSP sources ('sha256-…') allowing the <style> blocks of a template with no tags."""
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()}'"
+        for block in re.findall(r"<style>(.*?)</style>", template.read_text(), re.DOTALL)
+    ]
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -69,11 +82,15 @@ INSTALLED_APPS = [
     "taggit",
     "imagekit",
     "reversion",
+    "csp",
+    "axes",
     "articles",
 ]
 
+# The security headers are set outside the page cache, so pages served from it carry them too.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "articles.cache.PageCacheMiddleware",
@@ -84,9 +101,25 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
+
+# Where the editors' desk (the Django admin) answers. Moving it off /admin/ keeps the bots that
+# try /admin/ on every site out of the logs; it is no secret, and logins are throttled anyway.
+ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "").strip().strip("/") or "admin"
+_segment = r"[\w~-][\w.~-]*"
+_reserved = {"en", "de", "static", "media"}
+if not re.fullmatch(rf"{_segment}(/{_segment})*", ADMIN_PATH, re.ASCII) or (
+    ADMIN_PATH.split("/")[0] in _reserved
+):
+    raise ImproperlyConfigured(
+        "DJANGO_ADMIN_PATH must be a path such as desk/ (letters, digits, _ ~ - . and /), "
+        f"outside /en/, /de/, /static/ and /media/, not {ADMIN_PATH!r}."
+    )
+ADMIN_PATH += "/"
 
 TEMPLATES = [
     {
@@ -156,7 +189,7 @@ else:
 # every content change. Off for debugging and for cold benchmarks.
 PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 300)
-PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/", "/media/")
+PAGE_CACHE_EXCLUDED_PREFIXES = (f"/{ADMIN_PATH}", "/static/", "/media/")
 
 # A CDN in front (docs/caching.md): public responses name what they show in these headers
 # (xkey for Varnish's xkey vmod, Surrogate-Key for Fastly-style CDNs), and every content
@@ -181,6 +214,27 @@ for _url in VARNISH_URLS:
         raise ImproperlyConfigured(
             f"DJANGO_VARNISH_URLS must start with http:// or https://, not {_url!r}."
         )
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account
+# from one address, that account is refused from that address for the cool-off, even with the
+# right password; other accounts and other addresses are not affected. Attempts are kept in
+# the database, so every worker process and machine sees them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures count in a row: a successful login forgets the earlier ones.
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "articles.admin.login.locked_out"
+AXES_CLIENT_IP_CALLABLE = "articles.admin.login.client_address"
+# The client's address is REMOTE_ADDR unless a proxy in front sets this header (e.g.
+# X-Forwarded-For or X-Real-IP); its right-most address, the one that proxy saw, is used.
+CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip()
+# Successful logins are not recorded row by row; failures and lockouts are.
+AXES_DISABLE_ACCESS_LOG = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -228,13 +282,42 @@ if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: the admin and desk.js send the token from the form.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp), on every response. No inline script anywhere: scripts
+# are static files (script-src 'self'); JSON-LD blocks are data, not script, and CSP leaves
+# them alone. No inline styles either, except the self-contained 500 page's <style> block,
+# allowed by its hash (templates/500.html must not need a database or static files).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, *inline_style_hashes(BASE_DIR / "templates" / "500.html")],
+        # Editors' Markdown may show images from other sites (markdown.py allows https: ones).
+        "img-src": [SELF, "data:", "https:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"expected_refusal": {"()": "newsroom.log.ExpectedRefusal"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        # A request for a host name the site does not serve is a bot or a misconfigured DNS
+        # record, not a bug: a one-line warning each, no traceback.
+        "django.security.DisallowedHost": {"filters": ["expected_refusal"]},
+        # Failed logins and lockouts are warnings; its housekeeping at INFO is noise.
+        "axes": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 

@@ -14,7 +14,7 @@ admin.site.index_title = _("Editors' desk")
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
     # For crawlers, outside the language prefixes.
     path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 
 from articles.management.commands.bootstrap_local import bootstrap_local_site
 from articles.models import Article
@@ -14,7 +15,9 @@ def test_first_run_seeds_the_articles_and_creates_one_editor():
 
     assert result.seeded
     assert Article.objects.published().count() == 3
-    editor = authenticate(username=result.username, password=result.password)
+    # As the login form does: the login throttle (django-axes) needs the request.
+    login = RequestFactory().post("/admin/login/")
+    editor = authenticate(login, username=result.username, password=result.password)
     assert editor is not None
     assert editor.is_staff and editor.is_superuser
     assert editor.groups.filter(name="Editors").exists()

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 
 from articles.models import Article
 
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run=False, site_url="http://127.0.0.1:8000", **options):
-        login = f"{site_url.rstrip('/')}/admin/"
+        login = f"{site_url.rstrip('/')}{reverse('admin:index')}"
         if not settings.DEBUG:
             raise CommandError("bootstrap_local is for local development; set DJANGO_DEBUG=true.")
         result = bootstrap_local_site(dry_run=dry_run)
