@@ -427,8 +427,24 @@ def measure_site(
         for target in report.TARGETS:
             label = f"{dataset} {mode} {target}"
             result = measure_target(args, server, paths[target], label, after_failure)
+            if target in report.LATENCY_TARGETS and mode == "cold" and not result["error"]:
+                result["unqueued"] = measure_unqueued(args, server, paths[target], label)
             results.append({"dataset": dataset, "mode": mode, "target": target, **result})
     return results
+
+
+def measure_unqueued(args, server: Gunicorn, path: str, label: str) -> dict:
+    """A search's own latency: as many connections as workers, so no request waits for a
+    worker. Under the main load (more connections than workers) p99 is mostly queueing."""
+    measured = load.measure(
+        server.url + path, duration=args.duration, connections=WORKERS, tool=args.load_generator
+    ).as_dict()
+    say(
+        f"  {label + ', unqueued':<19} {measured['requests_per_second']:8,.0f} req/s  "
+        f"p50 {measured['p50_ms']:7.1f} ms  p99 {measured['p99_ms']:7.1f} ms  "
+        f"({WORKERS} connections)"
+    )
+    return measured
 
 
 def problems(run: dict) -> list[str]:
