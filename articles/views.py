@@ -9,7 +9,6 @@ from django.db.models import (
     F,
     OuterRef,
     Prefetch,
-    Q,
     Subquery,
     Window,
 )
