@@ -1,13 +1,14 @@
 import hashlib
 
 from django.conf import settings
+from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language, override, to_locale
 from django.utils.translation import gettext_lazy as _
 from imagekit.models import ImageSpecField
 from imagekit.processors import ResizeToFit
@@ -22,6 +23,16 @@ bcp47_validator = RegexValidator(
     r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$",
     _('Enter a BCP 47 language tag such as "en", "de" or "de-CH".'),
 )
+
+
+def bcp47(code: str) -> str:
+    """Django's "pt-br" as the BCP 47 tag "pt-BR" (and "sr-latn" as "sr-Latn")."""
+    return to_locale(code).replace("_", "-")
+
+
+def known_languages() -> set[str]:
+    """The languages the desk offers for a text: the site's and every other Django knows."""
+    return {bcp47(code) for code, _name in (*settings.LANGUAGES, *ALL_LANGUAGES)}
 
 
 class Status(models.TextChoices):
