@@ -257,6 +257,8 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+# dumpdata keeps times to the microsecond, so a backup gives back exactly what it was given.
+SERIALIZATION_MODULES = {"json": "articles.fixture_json"}
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.core.serializers.base import DeserializationError
-from django.db import IntegrityError
+from django.core.management.base import CommandError
 from django.utils.html import strip_tags
 from taggit.models import Tag
 
@@ -411,8 +410,7 @@ BROKEN_FIXTURES = {
                 },
             },
         ],
-        DeserializationError,
-        r"Byline has no author",
+        r'author \["no-such-author"\] does not exist',
     ),
     "article in a section that does not exist": (
         [
@@ -429,25 +427,22 @@ BROKEN_FIXTURES = {
                 },
             },
         ],
-        IntegrityError,
-        r"section_id",
+        r'section \["no-such-section"\] does not exist',
     ),
 }
 
 
 @pytest.mark.parametrize(
-    ("objects", "error", "message"), BROKEN_FIXTURES.values(), ids=BROKEN_FIXTURES.keys()
+    ("objects", "message"), BROKEN_FIXTURES.values(), ids=BROKEN_FIXTURES.keys()
 )
-def test_a_broken_fixture_fails_naming_the_problem_and_loads_nothing(
-    tmp_path, objects, error, message
-):
+def test_a_broken_fixture_fails_naming_the_problem_and_loads_nothing(tmp_path, objects, message):
     load_seed()
     before = snapshot()
     broken = tmp_path / "broken.json"
     valid_first = [{"model": "taggit.tag", "fields": {"name": "Probe", "slug": "probe"}}]
     broken.write_text(json.dumps(valid_first + objects), encoding="utf-8")
 
-    with pytest.raises(error, match=rf"Problem installing fixture .*{message}"):
+    with pytest.raises(CommandError, match=rf"Refused fixture .*{message}"):
         call_command("loaddata", str(broken), verbosity=0)
 
     assert snapshot() == before

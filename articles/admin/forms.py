@@ -8,12 +8,19 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.formats import localize
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, to_locale
+from django.utils.translation import gettext_lazy
 from taggit.models import Tag
 
 from .. import revisions, workflow
 from ..diff import field_diffs
-from ..models import Article, ArticleTranslation, Correction, Status, normalize_newlines
+from ..models import (
+    Article,
+    ArticleTranslation,
+    Correction,
+    Status,
+    bcp47,
+    normalize_newlines,
+)
 
 TEXT_LABELS = {
     "headline": gettext_lazy("Headline"),
@@ -31,11 +38,6 @@ class NormalizedTextField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return normalize_newlines(value) if value else value
-
-
-def bcp47(code: str) -> str:
-    """Django's "pt-br" as the BCP 47 tag "pt-BR" (and "sr-latn" as "sr-Latn")."""
-    return to_locale(code).replace("_", "-")
 
 
 def language_choices(current: str | None = None) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@ import hashlib
 from datetime import UTC
 
 from django.conf import settings
+from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
@@ -10,7 +11,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language, override, to_locale
 from django.utils.translation import gettext_lazy as _
 from imagekit.models import ImageSpecField
 from imagekit.processors import ResizeToFit
@@ -25,6 +26,16 @@ bcp47_validator = RegexValidator(
     r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$",
     _('Enter a BCP 47 language tag such as "en", "de" or "de-CH".'),
 )
+
+
+def bcp47(code: str) -> str:
+    """Django's "pt-br" as the BCP 47 tag "pt-BR" (and "sr-latn" as "sr-Latn")."""
+    return to_locale(code).replace("_", "-")
+
+
+def known_languages() -> set[str]:
+    """The languages the desk offers for a text: the site's and every other Django knows."""
+    return {bcp47(code) for code, _name in (*settings.LANGUAGES, *ALL_LANGUAGES)}
 
 
 class Status(models.TextChoices):
@@ -296,12 +307,12 @@ class SearchDocumentField(SearchVectorField):
     remakes it), and deferred by the managers: pages never need it in Python."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.update(null=True, editable=False, serialize=False)
+        kwargs.update(null=True, blank=True, editable=False, serialize=False)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
-        for key in ("null", "editable", "serialize"):
+        for key in ("null", "blank", "editable", "serialize"):
             kwargs.pop(key, None)
         return name, "articles.models.article.SearchDocumentField", args, kwargs
 

@@ -175,6 +175,11 @@ def translators_from_rows(translation) -> list[Author]:
     return sorted(people, key=lambda author: author.name)
 
 
+class SectionTranslationManager(models.Manager):
+    def get_by_natural_key(self, section_slug, language):
+        return self.get(section__slug=section_slug, language=language)
+
+
 class SectionTranslation(models.Model):
     """A section's name and description in another language ("Politik")."""
 
@@ -192,6 +197,8 @@ class SectionTranslation(models.Model):
         _("description"), blank=True, help_text=_("Leave empty to show the original's.")
     )
 
+    objects = SectionTranslationManager()
+
     class Meta:
         ordering = ["section", "language"]
         verbose_name = _("section in another language")
@@ -204,6 +211,16 @@ class SectionTranslation(models.Model):
 
     def __str__(self):
         return f"{self.name} [{self.language}]"
+
+    def natural_key(self):
+        return (*self.section.natural_key(), self.language)
+
+    natural_key.dependencies = ["articles.section"]
+
+
+class AuthorTranslationManager(models.Manager):
+    def get_by_natural_key(self, author_slug, language):
+        return self.get(author__slug=author_slug, language=language)
 
 
 class AuthorTranslation(models.Model):
@@ -221,6 +238,8 @@ class AuthorTranslation(models.Model):
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
     bio = models.TextField(_("short bio"), blank=True)
 
+    objects = AuthorTranslationManager()
+
     class Meta:
         ordering = ["author", "language"]
         verbose_name = _("author profile in another language")
@@ -233,3 +252,8 @@ class AuthorTranslation(models.Model):
 
     def __str__(self):
         return f"{self.author} [{self.language}]"
+
+    def natural_key(self):
+        return (*self.author.natural_key(), self.language)
+
+    natural_key.dependencies = ["articles.author"]
