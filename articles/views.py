@@ -31,6 +31,7 @@ from .models import (
     Article,
     ArticleTranslation,
     Author,
+    Byline,
     Correction,
     CorrectionKind,
     PublicationState,
@@ -292,7 +293,9 @@ class AuthorDetailView(PublishedArticleListView):
             Author.objects.annotate(**local_texts(Author, "job_title", "bio")),
             slug=self.kwargs["slug"],
         )
-        return super().get_queryset().filter(bylines__author=self.author).distinct()
+        # A subquery, not a join + DISTINCT: the list's index then serves its order.
+        bylines = Byline.objects.filter(author=self.author).values("article_id")
+        return super().get_queryset().filter(pk__in=bylines)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

@@ -65,3 +65,28 @@ def test_the_sidebar_offers_the_most_used_authors_and_tags_and_the_one_chosen(
     assert f"author={rare.pk}" not in page
     assert "tag=commoner" in page and "tag=common" in page and "tag=rarest" not in page
     assert f"author={rare.pk}" in chosen and "tag=rarest" in chosen
+
+
+def test_the_sidebar_counts_uses_on_the_newest_articles_only(editor_client, monkeypatch):
+    monkeypatch.setattr(MostUsedFilter, "RECENT", 2)
+    old = make_author(name="Old hand")
+    make_article(authors=[old], tags=["Archive"], language="fr")
+    new = make_author(name="Newcomer")
+    for _ in range(2):
+        make_article(authors=[new], tags=["Today"])
+
+    page = editor_client.get(CHANGELIST).content.decode()
+
+    assert f"?author={new.pk}" in page and f"author={old.pk}" not in page
+    assert "tag=today" in page and "tag=archive" not in page
+    # The site's languages are always offered.
+    assert "language=en" in page and "language=de" in page and "language=fr" not in page
+
+
+def test_filtering_by_language_lists_only_that_languages_articles(editor_client):
+    make_article(headline="Bericht", language="de")
+    make_article(headline="Report", language="en")
+
+    response = editor_client.get(CHANGELIST, {"language": "de"})
+
+    assert listed(response) == ["Bericht"]

@@ -21,7 +21,13 @@ from ..models import (
     Status,
 )
 from ..writing import writing_stats
-from .filters import AuthorFilter, PublicationStateFilter, StaleTranslationFilter, TagFilter
+from .filters import (
+    AuthorFilter,
+    LanguageFilter,
+    PublicationStateFilter,
+    StaleTranslationFilter,
+    TagFilter,
+)
 from .forms import (
     ArticleForm,
     BylineInlineFormSet,
@@ -186,13 +192,15 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
         PublicationStateFilter,
         "section",
         AuthorFilter,
-        "language",
+        LanguageFilter,
         TagFilter,
         StaleTranslationFilter,
     ]
     list_select_related = ["section", "updated_by"]
     ordering = ["-updated_at"]
     list_per_page = 50
+    # "3 of 100,000" would count the whole archive on every filtered list.
+    show_full_result_count = False
     search_fields = ["headline", "standfirst", "body", "slug", "bylines__author__name"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}

@@ -442,7 +442,11 @@ class Article(EditedRecord):
         permissions = [("publish_article", _("Can publish and withdraw articles"))]
         # Also on PostgreSQL, made by migrations 0007 and 0009: GIN indexes of the search
         # documents, and the index of the lists' order among published articles.
-        indexes = [models.Index(fields=["status", "published_at"], name="article_status_pub_idx")]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="article_status_pub_idx"),
+            # The desk's article list, most recently saved first.
+            models.Index(fields=["-updated_at"], name="article_updated_idx"),
+        ]
 
     def __str__(self):
         return self.headline

@@ -156,6 +156,8 @@ class Correction(models.Model):
         ordering = ["noted_at", "pk"]
         verbose_name = _("correction or update")
         verbose_name_plural = _("corrections and updates")
+        # The corrections page lists the newest first.
+        indexes = [models.Index(fields=["-noted_at", "-id"], name="correction_noted_idx")]
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.noted_at:%Y-%m-%d})"
