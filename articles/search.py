@@ -113,7 +113,10 @@ def search(query: str, language: str, *, now=None):
 
 def highlighted(snippet: str) -> str:
     """A snippet from the database as safe HTML: its text escaped, Markdown's marks dropped,
-    the matched words in <mark>."""
+    the matched words in <mark>; empty when the body has no match (the words were in the
+    headline or standfirst, which the result shows anyway)."""
+    if START_MARK not in snippet:
+        return ""
     text = MARKDOWN_MARKS.sub(r"\1", snippet)
     text = MARKDOWN_PUNCTUATION.sub("", text)
     text = conditional_escape(" ".join(text.split()))

@@ -27,6 +27,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from . import cache, seo
+from . import search as search_module
 from .models import (
     Article,
     ArticleTranslation,
@@ -370,7 +371,11 @@ class SearchView(PublishedArticleListView):
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, **kwargs)
+        context = super().get_context_data(query=self.query, **kwargs)
+        # PostgreSQL ranks only the newest matches (search.MAX_RANKED); say so when it shows.
+        found = context["paginator"].count
+        context["capped"] = found if found >= search_module.MAX_RANKED else None
+        return context
 
 
 class CorrectionListView(SurrogateKeysMixin, PageMetaMixin, ListView):

@@ -425,3 +425,24 @@ def test_results_show_where_the_words_were_found_highlighted(client):
     assert "the storm" in snippet
     assert "example.org" not in snippet
     assert "**" not in snippet
+
+
+@postgresql_only
+def test_a_result_found_by_its_headline_shows_no_snippet_of_an_unrelated_body(client):
+    make_article(headline="Harbour reopens", body="The ferry timetable is unchanged.")
+
+    page = client.get("/en/search/?q=harbour").content.decode()
+
+    assert "Harbour reopens" in page
+    assert "teaser__snippet" not in page
+
+
+@postgresql_only
+def test_a_search_with_more_matches_than_are_ranked_says_so(client, monkeypatch):
+    monkeypatch.setattr("articles.search.MAX_RANKED", 3)
+    for n in range(5):
+        make_article(headline=f"Harbour story {n}")
+
+    page = client.get("/en/search/?q=harbour").content.decode()
+
+    assert "More than 3 articles found for “harbour”: the newest 3, best first." in page

@@ -22,4 +22,4 @@ def iso_datetime(value):
 @register.filter
 def highlighted(snippet):
     """A search result's snippet with the matched words marked (search.highlighted())."""
-    return search.highlighted(snippet)
+    return search.highlighted(snippet or "")
