@@ -8,22 +8,28 @@ The database "stops" for real: the default connection is pointed at a port nothi
 (on SQLite runs too, with PostgreSQL's backend), or at a proxy the test cuts.
 """
 
+import http.cookiejar
 import logging
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connections
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLWrapper
 from django.test import Client
+
+from articles import cache as page_cache
 
 from .factories import make_article, make_staff
 from .ports import free_ports
@@ -302,3 +308,211 @@ def test_the_site_recovers_when_postgresql_returns_without_a_restart(static_root
     logged = log.read_text()
     assert "Traceback" not in logged
     assert logged.count("Database unavailable") == 3
+
+
+# Redis down -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _cache_health_between_tests():
+    # The cache's health is kept per process: one test's outage must not outlive it.
+    yield
+    page_cache.health.retry_at = 0.0
+    page_cache.health.renew_token = False
+
+
+@pytest.fixture
+def redis_unreachable(settings):
+    [port] = free_ports(1)
+    settings.PAGE_CACHE = True
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        },
+    }
+
+
+def test_readers_get_fresh_pages_from_the_database_while_redis_is_unreachable(
+    reader, redis_unreachable, caplog
+):
+    article = make_article(headline="Served without Redis")
+
+    with caplog.at_level(logging.WARNING):
+        pages = [reader.get(url) for url in ("/en/", article.get_absolute_url(), "/en/")]
+        article.headline = "Changed without Redis"
+        article.save()  # content_changed() cannot reach the cache either
+        after = reader.get(article.get_absolute_url())
+
+    for page in pages:
+        assert page.status_code == 200
+        assert page["X-Page-Cache"] == "bypass"
+    assert "Changed without Redis" in after.content.decode()
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1, warnings
+    assert "cache is unavailable" in warnings[0]
+
+
+def test_a_change_made_while_the_cache_was_down_renews_it_when_it_returns(
+    reader, page_cache_on, monkeypatch
+):
+    article = make_article(headline="Cached before the outage")
+    assert reader.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
+    assert reader.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
+
+    # The cache fails for one change (its content token cannot be renewed), then is back
+    # with everything it held.
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("cache down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(caches["default"], "set", unreachable)
+        article.headline = "Changed while the cache was down"
+        article.save()
+    page_cache.health.retry_at = 0.0  # the back-off has passed
+
+    response = reader.get(article.get_absolute_url())
+
+    assert "Changed while the cache was down" in response.content.decode()
+    assert reader.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, stopped by its PID. It keeps its data
+    across a stop (an RDB file, as a Redis with persistence would): what it held before an
+    outage is there again after it."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.directory.mkdir(exist_ok=True)
+        [self.port] = free_ports(1)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
+                *("--dir", str(self.directory), "--save", "3600 1", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # saves its data, then exits
+            self.process.wait(timeout=20)
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True, capture_output=True
+    )
+
+
+def log_in(site: str, username: str, password: str) -> int:
+    """Log in to the admin over HTTP as a browser does; the status of the login POST."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    with opener.open(site + "/admin/login/", timeout=20) as response:
+        form = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "username": username, "password": password}
+    ).encode()
+    request = urllib.request.Request(site + "/admin/login/", data=data, headers={"Referer": site})
+    try:
+        with opener.open(request, timeout=20) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+# Files of its own (SQLite, Redis): once per CI run, like the other multi-process tests.
+@pytest.mark.sqlite_only
+def test_two_processes_serve_fresh_pages_while_redis_is_down_and_renew_the_cache_after(
+    static_root, tmp_path
+):
+    redis = RedisServer(tmp_path / "redis")
+    env = server_environment(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        REDIS_URL=redis.url,
+        DJANGO_PAGE_CACHE="true",
+        DJANGO_STATIC_ROOT=str(static_root),
+    )
+    manage(env, "migrate", "--no-input")
+    manage(env, "loaddata", "seed_articles")
+    manage(env, "shell", "-c", CREATE_EDITOR)
+    page = "/en/articles/china-eloquent-silence-kim-putin/"
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+
+    redis.start()
+    try:
+        with gunicorn(env, logs[0]) as first, gunicorn(env, logs[1]) as second:
+            sites = (first, second)
+            for site in sites:
+                fetch(site + page)
+                assert fetch(site + page)[1]["X-Page-Cache"] == "hit"
+
+            redis.stop()
+            manage(env, "shell", "-c", EDIT.format(headline="Changed while Redis was down"))
+            during = [fetch(site + url) for site in sites for url in (page, "/en/", "/de/")]
+            login_during = log_in(first, "desk", "a-long-desk-password")
+
+            redis.start()  # with what it held: the old token and the old pages
+            after = [fetch(site + page) for site in sites]
+            hits = [wait_for_a_hit(site + page) for site in sites]
+    finally:
+        redis.stop()
+
+    for status, headers, _html in during:
+        assert status == 200
+        assert headers["X-Page-Cache"] == "bypass"
+    assert "Changed while Redis was down" in during[0][2]
+    assert "Changed while Redis was down" in during[3][2]
+    assert login_during == 302, "editors log in while Redis is down: sessions are in the database"
+    for status, _headers, html in after + hits:
+        assert status == 200
+        assert "Changed while Redis was down" in html
+    for log in logs:
+        logged = log.read_text()
+        assert "Traceback" not in logged
+        assert logged.count("The cache is unavailable") == 1
+
+
+CREATE_EDITOR = (
+    "from django.contrib.auth.models import User;"
+    "User.objects.create_superuser('desk', 'desk@example.com', 'a-long-desk-password')"
+)
+EDIT = (
+    "from articles.models import Article;"
+    "a = Article.objects.get(slug='china-eloquent-silence-kim-putin');"
+    "a.headline = '{headline}'; a.save()"
+)
+
+
+def wait_for_a_hit(url: str, seconds: float = 10):
+    """The page, once it comes from the cache again (a process leaves an unreachable cache
+    alone for a moment before trying it again)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = fetch(url)
+        if answer[1].get("X-Page-Cache") == "hit" or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.5)
