@@ -19,7 +19,19 @@ from servers import free_port
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-POSTGRES_BIN = Path(os.environ.get("BENCH_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def postgres_bin() -> Path:
+    """BENCH_POSTGRES_BIN, else the newest PostgreSQL in Debian's /usr/lib/postgresql."""
+    if os.environ.get("BENCH_POSTGRES_BIN"):
+        return Path(os.environ["BENCH_POSTGRES_BIN"])
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3])
+    )
+    return versions[-1].parent if versions else Path("/usr/lib/postgresql/15/bin")
+
+
+POSTGRES_BIN = postgres_bin()
 # Variables of the caller's shell that would change what runs; the site gets none of them.
 INHERITED_SETTINGS = ("DJANGO_", "NEWSROOM_", "DATABASE_URL", "REDIS_URL")
 

@@ -15,14 +15,13 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 @pytest.fixture(scope="module")
 def smoke_runs(tmp_path_factory):
     missing = [tool for tool in ("redis-server", "wrk") if not shutil.which(tool)]
-    if not (POSTGRES_BIN / "initdb").exists():
-        missing.append(str(POSTGRES_BIN / "initdb"))
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        missing.append("PostgreSQL's initdb in /usr/lib/postgresql")
     if missing:
         pytest.fail(f"Not installed: {', '.join(missing)} (.ci/run installs them).")
     directory = tmp_path_factory.mktemp("reliability")
