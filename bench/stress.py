@@ -2,7 +2,7 @@
 edit lost.
 
     .venv/bin/python bench/stress.py [--smoke] [--seconds 60] [--connections 64] [--editors 4]
-                                     [--json PATH]
+                                     [--think 1.0] [--json PATH]
 
 Starts its own PostgreSQL cluster (initdb in a temporary directory) and its own redis-server,
 migrates and loads the seed, and serves the site with gunicorn (2 sync workers, debug off).
@@ -71,7 +71,7 @@ WRK_SCRIPT = """
 local paths = {%(paths)s}
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-function init(args) n = math.random(#paths); s5xx = 0; s4xx = 0; s3xx = 0 end
+function init(args) n = math.random(#paths); s5xx = 0; s4xx = 0; s3xx = 0; hits = 0 end
 function request()
   n = n %% #paths + 1
   return wrk.format("GET", paths[n])
@@ -80,13 +80,15 @@ function response(status, headers, body)
   if status >= 500 then s5xx = s5xx + 1
   elseif status >= 400 then s4xx = s4xx + 1
   elseif status >= 300 then s3xx = s3xx + 1 end
+  if headers["X-Page-Cache"] == "hit" then hits = hits + 1 end
 end
 function done(summary, latency, requests)
-  local t5, t4, t3 = 0, 0, 0
+  local t5, t4, t3, th = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     t5 = t5 + t:get("s5xx"); t4 = t4 + t:get("s4xx"); t3 = t3 + t:get("s3xx")
+    th = th + t:get("hits")
   end
-  io.write(string.format("ANSWERS 5xx=%%d 4xx=%%d 3xx=%%d\\n", t5, t4, t3))
+  io.write(string.format("ANSWERS 5xx=%%d 4xx=%%d 3xx=%%d hits=%%d\\n", t5, t4, t3, th))
 end
 """
 HISTORY = """
@@ -121,14 +123,21 @@ def parse_args(argv=None):
     parser.add_argument("--seconds", type=int, default=60, help="Load per mode. Default: 60.")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections.")
     parser.add_argument("--editors", type=int, default=4, help="Editors saving in parallel.")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="Mean seconds an editor spends between opening a form and saving it (each wait "
+        "is 0.5 to 1.5 times this). Default: 1.",
+    )
     parser.add_argument("--json", type=Path, help="Also write the results here.")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.seconds, args.connections, args.editors = 2, 4, 2
+        args.seconds, args.connections, args.editors, args.think = 2, 4, 2, 0.2
     if not (1 <= args.seconds <= MAX_SECONDS and 1 <= args.connections <= MAX_CONNECTIONS):
         parser.error(f"--seconds must be 1 to {MAX_SECONDS}, --connections 1 to {MAX_CONNECTIONS}.")
-    if not 1 <= args.editors <= 16:
-        parser.error("--editors must be 1 to 16.")
+    if not (1 <= args.editors <= 16 and 0 <= args.think <= 60):
+        parser.error("--editors must be 1 to 16, --think 0 to 60.")
     if not shutil.which("wrk"):
         parser.error("wrk is not installed (apt-get install wrk).")
     return args
@@ -157,10 +166,9 @@ def readers(site: str, seconds: int, connections: int, directory: Path) -> dict:
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed: {result.stderr or result.stdout}")
     measured = load.parse_wrk(result.stdout).as_dict()
-    answers = re.search(r"ANSWERS 5xx=(\d+) 4xx=(\d+) 3xx=(\d+)", result.stdout)
-    measured.update(
-        {"5xx": int(answers.group(1)), "4xx": int(answers.group(2)), "3xx": int(answers.group(3))}
-    )
+    answers = re.search(r"ANSWERS 5xx=(\d+) 4xx=(\d+) 3xx=(\d+) hits=(\d+)", result.stdout)
+    for name, value in zip(("5xx", "4xx", "3xx", "cache hits"), answers.groups(), strict=True):
+        measured[name] = int(value)
     return measured
 
 
@@ -170,8 +178,8 @@ def readers(site: str, seconds: int, connections: int, directory: Path) -> dict:
 class Desk:
     """Editor threads saving the same few articles until told to stop."""
 
-    def __init__(self, site: str, accounts: list[tuple[str, str]], ids: list[int], mode: str):
-        self.site, self.ids, self.mode = site, ids, mode
+    def __init__(self, site, accounts: list[tuple[str, str]], ids: list[int], mode: str, think):
+        self.site, self.ids, self.mode, self.think = site, ids, mode, think
         self.editors = [Editor(site, *account) for account in accounts]
         self.saves: list[Save] = []
         self.errors: list[str] = []
@@ -204,7 +212,8 @@ class Desk:
             if status != 200 or not fields:
                 self.note(f"editor {number}: the change form answered HTTP {status}")
                 continue
-            time.sleep(chooser.uniform(0, 0.2))  # reading, typing: others may save meanwhile
+            # Reading, typing: others may save the same article meanwhile.
+            time.sleep(chooser.uniform(0.5, 1.5) * self.think)
             marker = f"edit-{self.mode}-{number}-{n}-{uuid.uuid4().hex[:8]}"
             body = (
                 f"Text saved by editor {number} as {marker}.\r\n\r\nSecond paragraph, «ünïcode» ✓."
@@ -266,9 +275,9 @@ def run(args) -> dict:
                     site.wait_until_ready("/en/")
                     say(
                         f"{mode}: wrk -c{args.connections} for {args.seconds} s, "
-                        f"{args.editors} editors saving"
+                        f"{args.editors} editors saving (about {args.think} s per edit)"
                     )
-                    desk = Desk(site.url, accounts, ids, name)
+                    desk = Desk(site.url, accounts, ids, name, args.think)
                     editing = threading.Thread(target=desk.run, args=(args.seconds,))
                     editing.start()
                     measured = readers(site.url, args.seconds, args.connections, directory)
@@ -351,6 +360,7 @@ def run(args) -> dict:
         "seconds": args.seconds,
         "connections": args.connections,
         "editors": args.editors,
+        "think_seconds": args.think,
         "machine": machine_before,
         "commit": commit(),
         "modes": modes,
@@ -373,15 +383,16 @@ def same_text(stored: str, sent: str) -> bool:
 def table(record: dict) -> str:
     lines = [
         "| Page cache | Requests/s | p50 ms | p99 ms | Requests | 5xx | 4xx | Socket errors "
-        "| Saves | Refused as stale | Failed saves |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Cache hits | Saves | Refused as stale | Failed saves |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for mode, figures in record["modes"].items():
         r = figures["readers"]
         lines.append(
             f"| {mode} | {r['requests_per_second']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
             f"| {r['requests']} | {r['5xx']} | {r['4xx']} | {r['socket_errors']} "
-            f"| {figures['saves']} | {figures['conflicts']} | {figures['failed saves']} |"
+            f"| {r['cache hits']} | {figures['saves']} | {figures['conflicts']} "
+            f"| {figures['failed saves']} |"
         )
     return "\n".join(lines)
 
