@@ -205,7 +205,7 @@ class Desk:
             return
         chooser = random.Random(number)
         n = 0
-        while not self.stopping.is_set():
+        while n == 0 or not self.stopping.is_set():  # at least one edit, however slow
             n += 1
             article = chooser.choice(self.ids)
             status, fields = editor.open_form(article)
