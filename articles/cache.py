@@ -17,6 +17,7 @@ purges the keys it touches (signals.py calls purge_on_commit(changed_keys(...)))
 purge backend once its transaction commits.
 """
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -51,29 +52,108 @@ SITEMAPS = "sitemaps"
 PURGE_TIMEOUT_SECONDS = 2
 
 
-def content_token() -> str:
-    """The current content token; a missing one (evicted, first start) starts afresh."""
-    token = cache.get(TOKEN_KEY)
-    if token is None:
-        cache.add(TOKEN_KEY, uuid.uuid4().hex, None)
-        token = cache.get(TOKEN_KEY) or uuid.uuid4().hex
+def content_token() -> str | None:
+    """The current content token; a missing one (evicted, first start) starts afresh.
+
+    None when the shared cache cannot be reached: pages are then neither served from it nor
+    stored in it.
+    """
+    try:
+        token = shared_cache("get", TOKEN_KEY)
+        if token is None:
+            shared_cache("add", TOKEN_KEY, uuid.uuid4().hex, None)
+            token = shared_cache("get", TOKEN_KEY) or uuid.uuid4().hex
+    except CacheUnavailable:
+        return None
     return token
 
 
 def content_changed() -> None:
     """Something readers can see changed: every cached page is now out of date."""
-    cache.set(TOKEN_KEY, uuid.uuid4().hex, None)
+    # When the cache is down, renewed on this process's next successful access (shared_cache).
+    with contextlib.suppress(CacheUnavailable):
+        shared_cache("set", TOKEN_KEY, uuid.uuid4().hex, None)
 
 
-def seconds_to_next_publication(token: str) -> int | None:
-    """Seconds until the next scheduled article goes live (None: nothing scheduled)."""
+# When the shared cache (Redis) is down ------------------------------------------------------
+
+
+class CacheUnavailable(Exception):
+    """The shared cache could not be read or written; the page cache is bypassed."""
+
+
+def cache_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (OSError,)  # the file cache: disk full, perms
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return errors
+    return (*errors, RedisError)
+
+
+CACHE_ERRORS = cache_errors()
+CACHE_RETRY_SECONDS = 2
+
+
+class CacheHealth:
+    """This process's view of the shared cache (one per process; gunicorn workers are
+    single-threaded, a lost update between runserver's threads only costs a retry).
+
+    After a failure the cache is left alone for CACHE_RETRY_SECONDS, so an unreachable Redis
+    costs one failed connection per process every few seconds, not one per request. The
+    first successful access after a failure renews the content token before anything else:
+    a change this process made while the cache was down could not renew it, and pages
+    stored under the old token must not be served once the cache is back.
+    """
+
+    retry_at = 0.0
+    renew_token = False
+
+
+health = CacheHealth()
+
+
+def shared_cache(operation: str, *args):
+    """cache.<operation>(*args), or CacheUnavailable when the shared cache is down."""
+    if health.retry_at and time.monotonic() < health.retry_at:
+        raise CacheUnavailable
+    try:
+        if health.renew_token:
+            cache.set(TOKEN_KEY, uuid.uuid4().hex, None)
+        result = getattr(cache, operation)(*args)
+    except CACHE_ERRORS as error:
+        if not health.renew_token:
+            logger.warning(
+                "The cache is unavailable, pages are served without it: %s: %s",
+                type(error).__name__,
+                error,
+            )
+        health.renew_token = True
+        health.retry_at = time.monotonic() + CACHE_RETRY_SECONDS
+        raise CacheUnavailable from error
+    if health.renew_token:
+        logger.warning("The cache is available again; every cached page is renewed.")
+        health.renew_token = False
+        health.retry_at = 0.0
+    return result
+
+
+def seconds_to_next_publication(token: str | None) -> int | None:
+    """Seconds until the next scheduled article goes live (None: nothing scheduled).
+
+    Kept in the cache under the content token; asked of the database when there is none."""
     from .models import Article  # the cache knows pages, the model knows no cache
 
     key = f"newsroom:next-publication:{token}"
-    upcoming = cache.get(key)
+    try:
+        upcoming = shared_cache("get", key) if token else None
+    except CacheUnavailable:
+        upcoming = None
     if upcoming is None:
         upcoming = Article.objects.scheduled().aggregate(at=Min("published_at"))["at"] or ""
-        cache.set(key, upcoming, settings.PAGE_CACHE_SECONDS)
+        if token:
+            with contextlib.suppress(CacheUnavailable):
+                shared_cache("set", key, upcoming, settings.PAGE_CACHE_SECONDS)
     if not upcoming:
         return None
     return max(0, int((upcoming - timezone.now()).total_seconds()))
@@ -115,8 +195,13 @@ class PageCacheMiddleware:
         if not is_cacheable_request(request):
             return self.get_response(request)
         token = content_token()
+        if token is None:  # the cache is down: the page straight from the database
+            return self.respond(request, key=None, token=None)
         key = page_key(request, token)
-        cached = cache.get(key)
+        try:
+            cached = shared_cache("get", key)
+        except CacheUnavailable:
+            cached = None
         if cached is not None:
             cached["X-Page-Cache"] = "hit"
             made_at = getattr(cached, "page_cached_at", None)
@@ -124,6 +209,11 @@ class PageCacheMiddleware:
                 # A CDN counts its s-maxage from when the page was made, not from now.
                 cached["Age"] = str(max(0, int(time.time() - made_at)))
             return cached
+        return self.respond(request, key=key, token=token)
+
+    def respond(self, request, *, key: str | None, token: str | None):
+        """Render the page; store it under `key` when it is safe to share (no key: the cache
+        is down, the page is marked for the CDN as usual but not stored here)."""
         response = self.get_response(request)
         if is_cacheable_response(response):
             timeout = settings.PAGE_CACHE_SECONDS
@@ -132,15 +222,16 @@ class PageCacheMiddleware:
                 timeout = min(timeout, upcoming)
             mark_public(response, timeout)
             name_what_it_shows(response, request)
-            if timeout > 0:
+            if timeout > 0 and key is not None:
                 if hasattr(response, "render") and callable(response.render):
                     response.render()
                 # Hashed once here, not by ConditionalGetMiddleware on every hit.
                 if not response.has_header("ETag"):
                     set_response_etag(response)
                 response.page_cached_at = time.time()
-                cache.set(key, response, timeout)
-            response["X-Page-Cache"] = "miss"
+                with contextlib.suppress(CacheUnavailable):
+                    shared_cache("set", key, response, timeout)
+            response["X-Page-Cache"] = "miss" if key is not None else "bypass"
         return response
 
 

@@ -173,6 +173,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsroom",
+            # An unreachable Redis must fail fast: the page cache then serves from the
+            # database (articles/cache.py), it never waits on the cache.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -184,6 +187,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
+
+# Sessions (editors' logins) are in the database, never in the cache: Redis going down or
+# evicting keys must not log the desk out or lose a form.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # The page cache (articles/cache.py): whole public pages for anonymous readers, renewed on
 # every content change. Off for debugging and for cold benchmarks.

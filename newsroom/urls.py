@@ -29,3 +29,6 @@ urlpatterns += i18n_patterns(
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# A database outage answers 503 with Retry-After (the designed page); anything else 500.
+handler500 = "articles.errors.server_error"
