@@ -60,8 +60,11 @@ def site(live_server) -> str:
 
 
 @pytest.fixture
-def open_tab(browser: Browser):
-    """A fresh browser tab at a viewport ("phone" or "desktop")."""
+def open_tab(browser: Browser, live_server):
+    """A fresh browser tab at a viewport ("phone" or "desktop").
+
+    Set up after the live server, so torn down before it: the tabs are closed before the
+    database is emptied, never while one still has a request in flight."""
     contexts = []
 
     def open_(viewport: str = "desktop") -> Page:
