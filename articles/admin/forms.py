@@ -13,6 +13,7 @@ from taggit.models import Tag
 
 from .. import revisions, workflow
 from ..diff import field_diffs
+from ..images import validate_image
 from ..models import Article, ArticleTranslation, Correction, Status, normalize_newlines
 
 TEXT_LABELS = {
@@ -31,6 +32,17 @@ class NormalizedTextField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return normalize_newlines(value) if value else value
+
+
+class LeadImageField(forms.ImageField):
+    """Django's image field, with validate_image first: the editor reads why a file was refused
+    (not Pillow's "not an image" for a picture with too many pixels), and no file is decoded
+    before its size is known to be within the limits."""
+
+    def to_python(self, data):
+        if data not in self.empty_values:
+            validate_image(data)
+        return super().to_python(data)
 
 
 def bcp47(code: str) -> str:
@@ -198,6 +210,7 @@ class ArticleForm(DeskForm):
             "published_at",
             "version",
         ]
+        field_classes = {"lead_image": LeadImageField}
 
     def clean_tags(self):
         names = self.cleaned_data.get("tags") or []

@@ -14,6 +14,7 @@ from imagekit.processors import ResizeToFit
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from ..images import validate_image
 from ..markdown import opening_sentence, render_markdown
 
 # A pragmatic BCP 47 shape check: language, optional script, region and variants ("en", "de-CH",
@@ -316,6 +317,8 @@ class Article(EditedRecord):
         max_length=255,
         width_field="lead_image_width",
         height_field="lead_image_height",
+        validators=[validate_image],
+        help_text=_("A JPEG, PNG, WebP or GIF picture."),
     )
     # Narrower copies for srcset, made on save (settings.IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY).
     lead_image_480 = ImageSpecField(
