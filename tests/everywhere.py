@@ -104,22 +104,23 @@ def fill_everywhere(client, story: Story, value: str) -> None:
     """
     response = save_article_through_admin(client, story.article)
     assert response.status_code == 302, field_errors(response)
+    changes = {field: value for field in ARTICLE_TEXT_FIELDS}
+    changes["body"] = f"{value}\n\n{SEARCH_WORD}"
+    response = save_article_through_admin(client, story.article, **changes)
+    assert response.status_code == 302, field_errors(response)
     Section.objects.filter(pk=story.section.pk).update(name=value[:100], description=value)
     SectionTranslation.objects.filter(section=story.section).update(
         name=value[:100], description=value
     )
     Author.objects.filter(pk=story.author.pk).update(name=value, job_title=value, bio=value)
     AuthorTranslation.objects.filter(author=story.author).update(job_title=value, bio=value)
+    # Not through the form's tag list, whose comma-separated syntax would split some values.
     Tag.objects.filter(pk=story.tag.pk).update(name=value[:100])
     story.correction.text = value
     story.correction.save()
     german = story.translation
     german.headline, german.standfirst, german.body = value, value, f"{value}\n\n{SEARCH_WORD}"
     german.save()
-    changes = {field: value for field in ARTICLE_TEXT_FIELDS}
-    changes["body"] = f"{value}\n\n{SEARCH_WORD}"
-    response = save_article_through_admin(client, story.article, **changes)
-    assert response.status_code == 302, field_errors(response)
     for obj in (story.article, story.author, story.section, story.tag, story.translation):
         obj.refresh_from_db()
 
