@@ -14,7 +14,14 @@ from taggit.models import Tag
 from .. import revisions, workflow
 from ..diff import field_diffs
 from ..images import validate_image
-from ..models import Article, ArticleTranslation, Correction, Status, normalize_newlines
+from ..models import (
+    Article,
+    ArticleTranslation,
+    Correction,
+    Status,
+    normalize_newlines,
+    validate_plain_text,
+)
 
 TEXT_LABELS = {
     "headline": gettext_lazy("Headline"),
@@ -85,10 +92,15 @@ class LanguageChoiceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "language" in self.fields:
+            choices = language_choices(self.initial.get("language"))
+            if self.empty_permitted:
+                # An inline's blank row: it must stay blank (unchanged, so not validated or
+                # saved) when the editor leaves it, not take the first language on the list.
+                choices = [("", "---------"), *choices]
             self.fields["language"] = forms.ChoiceField(
                 label=self.fields["language"].label,
                 help_text=self.fields["language"].help_text,
-                choices=language_choices(self.initial.get("language")),
+                choices=choices,
                 initial=self.fields["language"].initial,
             )
 
@@ -222,6 +234,8 @@ class ArticleForm(DeskForm):
                 % {"limit": limit, "tag": too_long[0][:40], "length": len(too_long[0])},
                 code="tag_too_long",
             )
+        for name in names:
+            validate_plain_text(name)
         return names
 
 

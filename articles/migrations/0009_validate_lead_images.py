@@ -6,15 +6,23 @@ import articles.images
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0008_localized_texts_permissions'),
+        ("articles", "0008_localized_texts_permissions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='article',
-            name='lead_image',
-            field=models.ImageField(blank=True, height_field='lead_image_height', help_text='A JPEG, PNG, WebP or GIF picture.', max_length=255, upload_to='articles/%Y/%m/', validators=[articles.images.validate_image], verbose_name='lead image', width_field='lead_image_width'),
+            model_name="article",
+            name="lead_image",
+            field=models.ImageField(
+                blank=True,
+                height_field="lead_image_height",
+                help_text="A JPEG, PNG, WebP or GIF picture.",
+                max_length=255,
+                upload_to="articles/%Y/%m/",
+                validators=[articles.images.validate_image],
+                verbose_name="lead image",
+                width_field="lead_image_width",
+            ),
         ),
     ]

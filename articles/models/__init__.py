@@ -16,6 +16,7 @@ from .article import (
     site_languages,
     text_digest,
     url_language,
+    validate_plain_text,
 )
 from .desk import (
     REVISING_KINDS,
@@ -52,4 +53,5 @@ __all__ = [
     "site_languages",
     "text_digest",
     "url_language",
+    "validate_plain_text",
 ]

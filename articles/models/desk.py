@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..markdown import render_markdown
-from .article import Article, Status, normalize_newlines, staff_user_field
+from .article import Article, Status, normalize_newlines, staff_user_field, validate_plain_text
 from .translation import ArticleTranslation
 
 
@@ -139,7 +139,9 @@ class Correction(models.Model):
         _("kind"), max_length=20, choices=CorrectionKind.choices, default=CorrectionKind.CORRECTION
     )
     text = models.TextField(
-        _("text"), help_text=_("Markdown. Say what was wrong and what is right.")
+        _("text"),
+        validators=[validate_plain_text],
+        help_text=_("Markdown. Say what was wrong and what is right."),
     )
     text_html = models.TextField(_("text HTML"), editable=False, default="")
     noted_at = models.DateTimeField(_("time"), default=timezone.now)
