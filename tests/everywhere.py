@@ -201,6 +201,13 @@ def admin_pages(story: Story) -> list[str]:
         reverse("admin:taggit_tag_changelist"),
         change_url(story.tag),
     ]
+    # The log of changes, and the delete confirmations that list what hangs on an object.
+    for obj in (article, story.author, story.section, story.tag):
+        meta = obj._meta
+        pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_delete", args=[obj.pk]))
+    for obj in (story.author, story.section, story.tag):
+        meta = obj._meta
+        pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_history", args=[obj.pk]))
     pages += [
         reverse("admin:articles_article_revision", args=[article.pk, version.revision_id])
         for version in Version.objects.get_for_object(article)

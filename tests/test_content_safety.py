@@ -82,7 +82,7 @@ def test_markdown_output_holds_no_executable_markup_for_any_known_attack(payload
     assert executable_markup(render_markdown(payload)) == []
 
 
-@settings(max_examples=200, derandomize=True, deadline=None)
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
 @given(text=hostile_text)
 def test_markdown_output_holds_no_executable_markup_for_any_text(text):
     assert executable_markup(render_markdown(text)) == []
@@ -191,6 +191,19 @@ def every_surface_problem(client, admin_client, story) -> list[str]:
     return problems
 
 
+def search_problems(client, admin_client, text) -> list[str]:
+    """What typed into the search boxes comes back on the results pages."""
+    problems = []
+    for url, reader in (
+        (reverse("articles:search"), client),
+        (reverse("admin:articles_article_changelist"), admin_client),
+        (reverse("admin:articles_author_changelist"), admin_client),
+    ):
+        response = reader.get(url, {"q": text})
+        problems += check_html_page(response, f"{url}?q={text!r}")
+    return problems
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_no_typed_markup_runs_on_any_page_feed_sitemap_or_admin_page(client, admin_client, payload):
@@ -198,6 +211,7 @@ def test_no_typed_markup_runs_on_any_page_feed_sitemap_or_admin_page(client, adm
     fill_everywhere(admin_client, story, payload)
 
     problems = every_surface_problem(client, admin_client, story)
+    problems += search_problems(client, admin_client, payload)
 
     assert problems == [], "\n".join(problems)
 
@@ -225,6 +239,7 @@ def test_the_corpus_reaches_the_pages_as_text_not_as_markup(client, admin_client
 @settings(
     max_examples=30,
     derandomize=True,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
