@@ -353,3 +353,50 @@ def test_renaming_a_tag_to_something_a_page_cannot_carry_is_a_field_error(
     assert any(message in error for error in response.context["adminform"].form.errors["name"])
     assert Tag.objects.get(pk=tag.pk).name == "Storms"
     assert problems_on_every_page(client, admin_client, story) == []
+
+
+def post_new_correction(admin_client, article, text):
+    """The article's change form with one more correction, as the admin's "add another" adds it."""
+    data = form_data(admin_client.get(change_url(article)), "article_form")
+    [prefix] = [
+        name.removesuffix("-TOTAL_FORMS")
+        for name in data
+        if "correction" in name and name.endswith("-TOTAL_FORMS")
+    ]
+    data.update(
+        {
+            name.replace("-__prefix__-", "-1-"): value
+            for name, value in data.items()
+            if name.startswith(f"{prefix}-__prefix__-")
+        }
+    )
+    data[f"{prefix}-TOTAL_FORMS"] = "2"
+    data[f"{prefix}-1-text"] = text
+    return admin_client.post(change_url(article), data), prefix
+
+
+def test_a_new_correction_in_unusual_script_is_saved(admin_client, story):
+    response, _prefix = post_new_correction(
+        admin_client, story.article, SAVED_TEXTS["arabic-with-mark"]
+    )
+
+    assert response.status_code == 302, field_errors(response)
+    assert story.article.corrections.count() == 2
+
+
+@pytest.mark.parametrize("kind", REFUSED_CHARACTERS)
+def test_control_characters_in_a_new_correction_are_a_field_error(admin_client, story, kind):
+    article = story.article
+
+    response, prefix = post_new_correction(
+        admin_client, article, f"The storm comes on {REFUSED_CHARACTERS[kind]}."
+    )
+
+    assert response.status_code == 200
+    [corrections] = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == prefix
+    ]
+    assert corrections.errors[1]["text"]
+    assert [c.text for c in article.corrections.all()] == ["The storm comes on Tuesday."]
