@@ -15,7 +15,7 @@ from PIL import Image, UnidentifiedImageError
 
 # Pillow's names of the formats browsers show everywhere; SVG is not among them (it can carry
 # script), nor are TIFF, BMP, PSD or EPS.
-ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
+ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
 
 NOT_AN_IMAGE = _(
     "This file is not a picture that can be shown: upload a JPEG, PNG, WebP or GIF image."
