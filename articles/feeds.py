@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator, formats, timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -42,6 +42,12 @@ DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
 class RssFeed(feedgenerator.Rss201rev2Feed):
     """RSS 2.0 that names every author as a <dc:creator>, not only the first."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Feed readers show a channel's <description> as HTML; ours is plain text (a section's
+        # description, a tag's or an author's name), so it goes out as escaped HTML.
+        self.feed["description"] = escape(self.feed["description"])
+
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE}
 
@@ -56,7 +62,9 @@ class AtomFeed(feedgenerator.Atom1Feed):
     """Atom with one <author> per author, the standfirst as summary, the full text as content."""
 
     def add_item_elements(self, handler, item):
-        super().add_item_elements(handler, {**item, "description": item["summary"] or None})
+        # Atom's <summary type="html">: the standfirst is plain text, so it goes out escaped.
+        summary = escape(item["summary"]) if item["summary"] else None
+        super().add_item_elements(handler, {**item, "description": summary})
         for author in item["authors"][1:]:
             handler.startElement("author", {})
             handler.addQuickElement("name", author["name"])

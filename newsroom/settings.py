@@ -338,6 +338,10 @@ IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic
 # Which renditions exist is remembered per process: the files themselves are the truth.
 IMAGEKIT_CACHE_BACKEND = "imagekit"
 CACHES["imagekit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+# Uploaded images (articles/images.py): the largest file, and the most pixels (width × height),
+# an editor may upload. Pixels bound the memory that making the renditions takes.
+MAX_IMAGE_BYTES = env_int("DJANGO_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
+MAX_IMAGE_PIXELS = env_int("DJANGO_MAX_IMAGE_PIXELS", 40_000_000)
 
 # The readers' site. Absolute URLs (canonical links, feeds, sitemaps, JSON-LD) start with
 # SITE_URL; empty means the origin of the request being answered.

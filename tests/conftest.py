@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.utils import translation
 
@@ -17,6 +18,9 @@ def _unhashed_static_files(settings):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # imagekit remembers which renditions exist by file name, and every test's media start
+    # empty: an upload named like one in an earlier test must get its renditions made anew.
+    caches["imagekit"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from taggit.models import Tag
 
 from .. import revisions, workflow
 from ..diff import field_diffs
+from ..images import validate_image
 from ..models import (
     Article,
     ArticleTranslation,
@@ -20,6 +21,7 @@ from ..models import (
     Status,
     bcp47,
     normalize_newlines,
+    validate_plain_text,
 )
 
 TEXT_LABELS = {
@@ -38,6 +40,17 @@ class NormalizedTextField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return normalize_newlines(value) if value else value
+
+
+class LeadImageField(forms.ImageField):
+    """Django's image field, with validate_image first: the editor reads why a file was refused
+    (not Pillow's "not an image" for a picture with too many pixels), and no file is decoded
+    before its size is known to be within the limits."""
+
+    def to_python(self, data):
+        if data not in self.empty_values:
+            validate_image(data)
+        return super().to_python(data)
 
 
 def language_choices(current: str | None = None) -> list[tuple[str, str]]:
@@ -75,10 +88,15 @@ class LanguageChoiceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "language" in self.fields:
+            choices = language_choices(self.initial.get("language"))
+            if self.empty_permitted:
+                # An inline's blank row: it must stay blank (unchanged, so not validated or
+                # saved) when the editor leaves it, not take the first language on the list.
+                choices = [("", "---------"), *choices]
             self.fields["language"] = forms.ChoiceField(
                 label=self.fields["language"].label,
                 help_text=self.fields["language"].help_text,
-                choices=language_choices(self.initial.get("language")),
+                choices=choices,
                 initial=self.fields["language"].initial,
             )
 
@@ -200,6 +218,7 @@ class ArticleForm(DeskForm):
             "published_at",
             "version",
         ]
+        field_classes = {"lead_image": LeadImageField}
 
     def clean_tags(self):
         names = self.cleaned_data.get("tags") or []
@@ -211,6 +230,8 @@ class ArticleForm(DeskForm):
                 % {"limit": limit, "tag": too_long[0][:40], "length": len(too_long[0])},
                 code="tag_too_long",
             )
+        for name in names:
+            validate_plain_text(name)
         return names
 
 

@@ -19,6 +19,7 @@ from .article import (
     site_languages,
     text_digest,
     url_language,
+    validate_plain_text,
 )
 from .desk import (
     REVISING_KINDS,
@@ -70,4 +71,5 @@ __all__ = [
     "translator_rows",
     "translators_from_rows",
     "url_language",
+    "validate_plain_text",
 ]

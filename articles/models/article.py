@@ -1,9 +1,11 @@
 import hashlib
+import re
 from datetime import UTC
 
 from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -18,6 +20,7 @@ from imagekit.processors import ResizeToFit
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from ..images import validate_image
 from ..markdown import opening_sentence, render_markdown
 
 # A pragmatic BCP 47 shape check: language, optional script, region and variants ("en", "de-CH",
@@ -26,6 +29,44 @@ bcp47_validator = RegexValidator(
     r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$",
     _('Enter a BCP 47 language tag such as "en", "de" or "de-CH".'),
 )
+
+# Invisible characters no editor means to publish. C0 controls (but tab and line breaks): XML
+# (feeds, sitemaps) cannot carry them and PostgreSQL refuses NUL. Bidi embeddings, overrides
+# and isolates: their effect reaches past the field into the page around it, reversing a
+# byline or a credit ("Trojan Source"); right-to-left text needs none of them, and the marks
+# U+200E, U+200F and U+061C, which have no such reach, stay allowed.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def validate_plain_text(value: str) -> None:
+    """Refuse control characters and bidi embeddings, overrides and isolates."""
+    for pattern, message in (
+        (
+            _CONTROL_CHARACTERS,
+            _(
+                "Remove the invisible control character %(character)s (character "
+                "%(position)s): it cannot be shown on the site."
+            ),
+        ),
+        (
+            _BIDI_CONTROLS,
+            _(
+                "Remove the text direction control %(character)s (character %(position)s): it "
+                "can reverse the text around this field on the page. The site sets the "
+                "direction from the language; the marks U+200E and U+200F are fine."
+            ),
+        ),
+    ):
+        if found := pattern.search(value or ""):
+            raise ValidationError(
+                message,
+                code="control_character",
+                params={
+                    "character": f"U+{ord(found.group()):04X}",
+                    "position": found.start() + 1,
+                },
+            )
 
 
 def bcp47(code: str) -> str:
@@ -101,12 +142,17 @@ class Localized:
 
 
 class Section(Localized, models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(
+        _("name"), validators=[validate_plain_text], max_length=100, unique=True
+    )
     slug = models.SlugField(
         _("slug"), max_length=100, unique=True, help_text=_("Used in the section's web address.")
     )
     description = models.TextField(
-        _("description"), blank=True, help_text=_("Shown at the top of the section page.")
+        _("description"),
+        validators=[validate_plain_text],
+        blank=True,
+        help_text=_("Shown at the top of the section page."),
     )
     position = models.PositiveSmallIntegerField(
         _("position"), default=0, help_text=_("Sections are listed in the navigation by position.")
@@ -130,18 +176,22 @@ class Section(Localized, models.Model):
 
 
 class Author(Localized, models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), validators=[validate_plain_text], max_length=200)
     slug = models.SlugField(
         _("slug"), max_length=200, unique=True, help_text=_("Used in the author page's address.")
     )
     job_title = models.CharField(
         _("job title"),
+        validators=[validate_plain_text],
         max_length=200,
         blank=True,
         help_text=_('For example "China correspondent".'),
     )
     bio = models.TextField(
-        _("short bio"), blank=True, help_text=_("A sentence or two, shown on the author page.")
+        _("short bio"),
+        validators=[validate_plain_text],
+        blank=True,
+        help_text=_("A sentence or two, shown on the author page."),
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -330,7 +380,7 @@ class ArticleManager(WithoutSearchDocument, models.Manager.from_queryset(Article
 
 
 class Article(EditedRecord):
-    headline = models.CharField(_("headline"), max_length=250)
+    headline = models.CharField(_("headline"), validators=[validate_plain_text], max_length=250)
     slug = models.SlugField(
         _("slug"),
         max_length=250,
@@ -339,11 +389,14 @@ class Article(EditedRecord):
     )
     standfirst = models.TextField(
         _("standfirst"),
+        validators=[validate_plain_text],
         blank=True,
         help_text=_("The dek: one or two sentences under the headline."),
     )
     body = models.TextField(
-        _("body"), help_text=_("Markdown. Use ## for subheadings, *italics*, **bold**, [links](…).")
+        _("body"),
+        validators=[validate_plain_text],
+        help_text=_("Markdown. Use ## for subheadings, *italics*, **bold**, [links](…)."),
     )
     body_html = models.TextField(_("body HTML"), editable=False, default="")
     summary = models.TextField(
@@ -382,6 +435,8 @@ class Article(EditedRecord):
         max_length=255,
         width_field="lead_image_width",
         height_field="lead_image_height",
+        validators=[validate_image],
+        help_text=_("A JPEG, PNG, WebP or GIF picture."),
     )
     # Narrower copies for srcset, made on save (settings.IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY).
     lead_image_480 = ImageSpecField(
@@ -398,13 +453,20 @@ class Article(EditedRecord):
     lead_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     lead_image_alt = models.CharField(
         _("alt text"),
+        validators=[validate_plain_text],
         max_length=300,
         blank=True,
         help_text=_("What the picture shows, for readers who cannot see it."),
     )
-    lead_image_caption = models.TextField(_("caption"), blank=True)
+    lead_image_caption = models.TextField(
+        _("caption"), validators=[validate_plain_text], blank=True
+    )
     lead_image_credit = models.CharField(
-        _("credit"), max_length=200, blank=True, help_text=_('Photographer / agency, e.g. "dpa".')
+        _("credit"),
+        validators=[validate_plain_text],
+        max_length=200,
+        blank=True,
+        help_text=_('Photographer / agency, e.g. "dpa".'),
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True

@@ -16,6 +16,7 @@ from .article import (
     normalize_newlines,
     owned_rows,
     staff_user_field,
+    validate_plain_text,
 )
 from .translation import ArticleTranslation
 
@@ -146,7 +147,9 @@ class Correction(models.Model):
         _("kind"), max_length=20, choices=CorrectionKind.choices, default=CorrectionKind.CORRECTION
     )
     text = models.TextField(
-        _("text"), help_text=_("Markdown. Say what was wrong and what is right.")
+        _("text"),
+        validators=[validate_plain_text],
+        help_text=_("Markdown. Say what was wrong and what is right."),
     )
     text_html = models.TextField(_("text HTML"), editable=False, default="")
     noted_at = models.DateTimeField(_("time"), default=timezone.now)

@@ -19,6 +19,7 @@ from .article import (
     owned_rows,
     site_languages,
     staff_user_field,
+    validate_plain_text,
 )
 
 
@@ -55,14 +56,16 @@ class ArticleTranslation(EditedRecord):
         validators=[bcp47_validator],
         help_text=_('The language of this translation, as a BCP 47 tag ("de").'),
     )
-    headline = models.CharField(_("headline"), max_length=250)
+    headline = models.CharField(_("headline"), validators=[validate_plain_text], max_length=250)
     slug = models.SlugField(
         _("slug"),
         max_length=250,
         help_text=_("The translation's web address; unique within its language."),
     )
-    standfirst = models.TextField(_("standfirst"), blank=True)
-    body = models.TextField(_("body"), help_text=_("Markdown, like the original."))
+    standfirst = models.TextField(_("standfirst"), validators=[validate_plain_text], blank=True)
+    body = models.TextField(
+        _("body"), validators=[validate_plain_text], help_text=_("Markdown, like the original.")
+    )
     body_html = models.TextField(_("body HTML"), editable=False, default="")
     summary = models.TextField(
         _("summary"),
@@ -192,9 +195,12 @@ class SectionTranslation(models.Model):
         validators=[bcp47_validator],
         help_text=_('The language of these texts, as a BCP 47 tag ("de").'),
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), validators=[validate_plain_text], max_length=100)
     description = models.TextField(
-        _("description"), blank=True, help_text=_("Leave empty to show the original's.")
+        _("description"),
+        validators=[validate_plain_text],
+        blank=True,
+        help_text=_("Leave empty to show the original's."),
     )
 
     objects = SectionTranslationManager()
@@ -235,8 +241,10 @@ class AuthorTranslation(models.Model):
         validators=[bcp47_validator],
         help_text=_('The language of these texts, as a BCP 47 tag ("de").'),
     )
-    job_title = models.CharField(_("job title"), max_length=200, blank=True)
-    bio = models.TextField(_("short bio"), blank=True)
+    job_title = models.CharField(
+        _("job title"), validators=[validate_plain_text], max_length=200, blank=True
+    )
+    bio = models.TextField(_("short bio"), validators=[validate_plain_text], blank=True)
 
     objects = AuthorTranslationManager()
 

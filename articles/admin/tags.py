@@ -1,0 +1,35 @@
+"""Tags at the desk: taggit's admin, with names checked like every other text."""
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from taggit.admin import TagAdmin
+from taggit.models import Tag
+
+from ..models import validate_plain_text
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        validate_plain_text(name)
+        if '"' in name:
+            # The article form's tag list groups words with double quotes; a name holding one
+            # would be split in two the next time its article is saved.
+            raise forms.ValidationError(
+                _('A tag cannot contain a double quote ("); use typographic quotes “ ”.'),
+                code="tag_quote",
+            )
+        return name
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class NewsroomTagAdmin(TagAdmin):
+    form = TagForm
