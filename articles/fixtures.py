@@ -19,17 +19,23 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.core.management.base import CommandError
+from taggit.models import Tag
 
-from .models import bcp47_validator, known_languages
+from .models import bcp47_validator, known_languages, validate_plain_text
 
 STDIN = "-"
 NOT_A_LIST = object()
 SHOWN_CHARACTERS = 60
 
 
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def shown(value) -> str:
     """A value as the fixture writes it (JSON), cut short if long."""
     text = json.dumps(value, ensure_ascii=False, default=str)
+    # Bidi controls escaped like JSON's control characters: raw, they would reorder the message.
+    text = BIDI_CONTROLS.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
     if len(text) <= SHOWN_CHARACTERS:
         return text
     length = f" ({len(value)} characters)" if isinstance(value, str) else ""
@@ -304,6 +310,12 @@ class FixtureCheck:
             value = getattr(instance, field.attname)
             if isinstance(value, str) and "\x00" in value:
                 return f"invalid {field.name} {shown(value)}: NUL characters are not allowed"
+        if model is Tag:
+            # taggit's model carries no validators; the desk's tag field checks this.
+            try:
+                validate_plain_text(instance.name)
+            except ValidationError as error:
+                return f"invalid name {shown(instance.name)}: {error.messages[0]}"
         candidate = copy.copy(instance)
         # Saved as an update of the row it names (by natural key or pk), so unique checks must
         # not count that row as a clash.

@@ -172,6 +172,10 @@ BROKEN = {
         [TAG, article(headline="Probe\u0000")],
         ['invalid headline "Probe\\u0000"', "NUL"],
     ),
+    "tag with a text direction control": (
+        [{"model": "taggit.tag", "fields": {"name": "Probe\u202e", "slug": "probe"}}],
+        ['invalid name "Probe\\u202e"', "text direction control U+202E"],
+    ),
     "the same article twice": (
         [TAG, article(), article(headline="Probe again")],
         ["object 3", 'articles.article ["probe"]', "object 2 of this file is already this"],
