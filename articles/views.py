@@ -487,7 +487,10 @@ class ArticleDetailView(SurrogateKeysMixin, DetailView):
         other = ArticleTranslation.objects.published().filter(slug=slug).first()
         if other is not None:
             return HttpResponsePermanentRedirect(other.get_absolute_url())
-        if Article.objects.withdrawn().filter(slug=slug).exists():
+        if (
+            Article.objects.withdrawn().filter(slug=slug).exists()
+            or ArticleTranslation.objects.withdrawn().filter(slug=slug).exists()
+        ):
             return TemplateResponse(self.request, "410.html", status=410)
         raise Http404
 

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,15 @@ class ArticleTranslationQuerySet(models.QuerySet):
             is_published("article__", now),
             status=Status.PUBLISHED,
             language__in=site_languages(),
+        )
+
+    def withdrawn(self, now=None):
+        """Translations readers could read and no longer can because they or their article were
+        withdrawn: their addresses answer 410 Gone, like the withdrawn article's."""
+        return self.filter(language__in=site_languages()).filter(
+            Q(status=Status.WITHDRAWN)
+            & (is_published("article__", now) | Q(article__status=Status.WITHDRAWN))
+            | Q(status=Status.PUBLISHED, article__status=Status.WITHDRAWN)
         )
 
     def readable_in(self, language, now=None):
