@@ -1,7 +1,9 @@
 from datetime import date
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import InvalidPage, Page
 from django.db.models import (
     Count,
@@ -154,10 +156,7 @@ class ReaderListMixin(SurrogateKeysMixin, PageMetaMixin):
 
     def paginate_queryset(self, queryset, page_size):
         """Pages without COUNT(*): one row more than a page says whether another follows."""
-        number = self.request.GET.get(self.page_kwarg) or "1"
-        if not number.isdigit() or not 1 <= int(number) <= MAX_PAGE:
-            raise Http404
-        number = int(number)
+        number = page_number(self.request, self.page_kwarg)
         start = (number - 1) * page_size
         rows = list(queryset[start : start + page_size + 1])
         page = NewsPage(rows[:page_size], number, has_next=len(rows) > page_size)
@@ -167,6 +166,19 @@ class ReaderListMixin(SurrogateKeysMixin, PageMetaMixin):
 
 
 MAX_PAGE = 100_000
+
+
+def page_number(request, page_kwarg="page") -> int:
+    """The list page asked for, 1 if none; any other value than 1…MAX_PAGE is not a page (404).
+
+    A form field, not int(): "²" passes str.isdigit() and 10,000 digits pass int()'s test of
+    what a number is, and both raised ValueError (a 500).
+    """
+    field = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
+    try:
+        return field.clean(request.GET.get(page_kwarg)) or 1
+    except ValidationError:
+        raise Http404 from None
 
 
 class NewsPage:
@@ -340,10 +352,7 @@ class SearchView(PublishedArticleListView):
     def paginate_queryset(self, queryset, page_size):
         """The one list that says how many it found: counted in the page's own query (a
         window over the matches), not by a COUNT(*) that would match them all again."""
-        number = self.request.GET.get(self.page_kwarg) or "1"
-        if not number.isdigit() or not 1 <= int(number) <= MAX_PAGE:
-            raise Http404
-        number = int(number)
+        number = page_number(self.request, self.page_kwarg)
         start = (number - 1) * page_size
         rows = list(queryset.annotate(found=Window(Count("pk")))[start : start + page_size])
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
