@@ -69,3 +69,16 @@ def pytest_collection_modifyitems(config, items):
 def _page_cache_off(settings):
     # Page tests check what a page renders; tests/test_page_cache.py turns the cache on.
     settings.PAGE_CACHE = False
+
+
+@pytest.fixture
+def page_cache_on(settings, tmp_path):
+    """The page cache as readers get it, in a cache of the test's own."""
+    settings.PAGE_CACHE = True
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        },
+    }

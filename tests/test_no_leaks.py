@@ -355,8 +355,8 @@ def ask(client, urls) -> dict[str, Answer]:
 
 
 @pytest.mark.parametrize("state", HIDDEN_STATES)
-def test_no_public_surface_reveals_hidden_work(client, newsroom, state, settings):
-    settings.PAGE_CACHE = True
+@pytest.mark.usefixtures("page_cache_on")
+def test_no_public_surface_reveals_hidden_work(client, newsroom, state):
     HIDDEN_STATES[state](newsroom)
     urls = public_surfaces(newsroom)
     gone_urls = {
