@@ -171,8 +171,8 @@ MAX_PAGE = 100_000
 def page_number(request, page_kwarg="page") -> int:
     """The list page asked for, 1 if none; any other value than 1…MAX_PAGE is not a page (404).
 
-    A form field, not int(): "²" passes str.isdigit() and 10,000 digits pass int()'s test of
-    what a number is, and both raised ValueError (a 500).
+    A form field, not str.isdigit() and int(): "²" and a number of 10,000 digits both pass
+    isdigit(), then int() raised ValueError (a 500).
     """
     field = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
     try:
