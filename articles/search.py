@@ -136,6 +136,15 @@ def _per_language(language_field: str = "language"):
     yield ~Q(**{f"{language_field}__in": list(TEXT_SEARCH_CONFIGS)}), FALLBACK_CONFIG
 
 
+def matching(query: str) -> Q:
+    """Texts (articles or translations) whose stored search document matches `query`, each
+    read in its own language; PostgreSQL only. The desk's search uses it too."""
+    return _any_of(
+        condition & Q(search_document=_web_query(query, config))
+        for condition, config in _per_language()
+    )
+
+
 def _snippet(query: SearchQuery, config: str):
     return SearchHeadline(
         "body",
@@ -160,11 +169,7 @@ def _full_text_search(query, language, originals, reader_translations):
     costs an index lookup. The snippets are made for the page's rows only.
     """
     queries = {config: _web_query(query, config) for _condition, config in _per_language()}
-    matched_originals = originals.filter(
-        _any_of(
-            condition & Q(search_document=queries[config]) for condition, config in _per_language()
-        )
-    )
+    matched_originals = originals.filter(matching(query))
     reader_config = text_search_config(language)
     reader_query = _web_query(query, reader_config)
     matched_translations = reader_translations.filter(search_document=reader_query)

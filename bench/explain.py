@@ -37,35 +37,22 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"),
     )
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "query-plans.md")
+    sys.path.insert(0, str(REPO / "bench"))
     return parser.parse_args(argv)
 
 
 def setup(args, workdir: Path) -> None:
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="newsroom.settings",
-        DATABASE_URL=f"{args.postgres.rstrip('/')}/{DATABASES[args.dataset]}",
-        DJANGO_DEBUG="false",
-        DJANGO_HTTPS="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_PAGE_CACHE="false",
-        DJANGO_CACHE_DIR=str(workdir / "cache"),
-        DJANGO_STATIC_ROOT=str(workdir / "static"),
-        DJANGO_LOG_LEVEL="WARNING",
-    )
-    os.environ.pop("REDIS_URL", None)
-    sys.path.insert(0, str(REPO))
-    import django
+    """As bench/profile_page.py sets up (cold, debug off), on a migrated database."""
+    import profile_page
+
+    profile_page.setup(argparse.Namespace(**vars(args), db_options="", warm=False), workdir)
     from django.core.management import call_command
 
-    django.setup()
     call_command("migrate", interactive=False, verbosity=0)  # as bench/run.py does each run
-    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def pages() -> list[tuple[str, str]]:
     """(what, path) of every page whose plans matter, chosen from the data like bench/probe.py."""
-    sys.path.insert(0, str(REPO / "bench"))
     import probe
     from django.urls import reverse
 

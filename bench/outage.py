@@ -21,7 +21,6 @@ Every process it starts, it stops.
 """
 
 import argparse
-import json
 import sys
 import tempfile
 import threading
@@ -37,6 +36,7 @@ from services import (
     PostgresCluster,
     RedisServer,
     commit,
+    finish,
     machine,
     manage,
     prepare_site,
@@ -309,15 +309,8 @@ def table(record: dict) -> str:
 def main(argv=None) -> int:
     args = parse_args(argv)
     record = run(args)
-    sys.stdout.write("\n")
-    sys.stdout.write(table(record) + "\n")
-    sys.stdout.write("\n")
     lines = ", ".join(f"{k}: {v}" for k, v in record["log_lines"].items())
-    sys.stdout.write(f"Log lines: {lines}\n")
-    sys.stdout.write("All checks passed.\n" if record["ok"] else "Some checks FAILED.\n")
-    if args.json:
-        args.json.write_text(json.dumps(record, indent=2) + "\n")
-    return 0 if record["ok"] else 1
+    return finish(record, table(record), args.json, f"Log lines: {lines}")
 
 
 if __name__ == "__main__":

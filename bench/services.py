@@ -6,6 +6,7 @@ temporary directory (as the `postgres` user when run as root, which PostgreSQL r
 stopped with pg_ctl on that directory; redis-server is stopped by its PID.
 """
 
+import json
 import os
 import platform
 import secrets
@@ -223,3 +224,15 @@ def commit() -> str:
 
     changed = "+changes" if git("status", "--porcelain") else ""
     return git("rev-parse", "--short", "HEAD") + changed
+
+
+def finish(record: dict, table: str, json_path: Path | None, *notes: str) -> int:
+    """Print a script's table, its notes and its verdict; keep the record as JSON if asked.
+    The exit status: 0 when every check passed."""
+    sys.stdout.write(f"\n{table}\n\n")
+    for note in notes:
+        sys.stdout.write(f"{note}\n")
+    sys.stdout.write("All checks passed.\n" if record["ok"] else "Some checks FAILED.\n")
+    if json_path:
+        json_path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    return 0 if record["ok"] else 1

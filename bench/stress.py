@@ -44,6 +44,7 @@ from services import (
     PostgresCluster,
     RedisServer,
     commit,
+    finish,
     machine,
     manage,
     prepare_site,
@@ -400,13 +401,7 @@ def table(record: dict) -> str:
 def main(argv=None) -> int:
     args = parse_args(argv)
     record = run(args)
-    sys.stdout.write("\n")
-    sys.stdout.write(table(record) + "\n")
-    sys.stdout.write("\n")
-    sys.stdout.write("All checks passed.\n" if record["ok"] else "Some checks FAILED.\n")
-    if args.json:
-        args.json.write_text(json.dumps(record, indent=2, default=str) + "\n")
-    return 0 if record["ok"] else 1
+    return finish(record, table(record), args.json)
 
 
 if __name__ == "__main__":

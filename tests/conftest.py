@@ -73,12 +73,14 @@ def _page_cache_off(settings):
 
 @pytest.fixture
 def page_cache_on(settings, tmp_path):
-    """The page cache as readers get it, in a cache of the test's own."""
+    """The page cache as readers get it (files, the default), in a cache of the test's own."""
     settings.PAGE_CACHE = True
     settings.CACHES = {
         **settings.CACHES,
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": str(tmp_path),
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": tmp_path / "cache",
         },
     }
+    yield
+    caches["default"].clear()

@@ -4,7 +4,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin import site
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -463,3 +465,26 @@ def test_the_dashboard_does_not_count_a_live_article_as_scheduled(client, editor
         html=True,
     )
     assert Article.objects.published().count() == 2
+
+
+def test_search_finds_a_word_in_any_form_and_part_of_a_headline(client, editor):
+    make_article(headline="Harbour news", body="Two lighthouses were sold.")
+    make_article(headline="Other news", body="Nothing to see.")
+
+    # PostgreSQL reads the words stemmed ("lighthouse" finds "lighthouses"); both databases
+    # find part of a headline.
+    assert listed(client.get(reverse(CHANGELIST), {"q": "lighthouses"})) == ["Harbour news"]
+    assert listed(client.get(reverse(CHANGELIST), {"q": "arbou"})) == ["Harbour news"]
+
+
+@pytest.mark.postgresql_only
+def test_search_at_the_desk_reads_the_search_index_not_every_body(client, editor):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    request = RequestFactory().get(reverse(CHANGELIST), {"q": "lighthouse"})
+    request.user = editor
+    model_admin = site._registry[Article]
+
+    found, _distinct = model_admin.get_search_results(request, Article.objects.all(), "lighthouse")
+
+    assert "articles_article_search_document" in found.explain()

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.db import connections
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLWrapper
 from django.test import Client
@@ -76,20 +76,6 @@ def database_down():
 def reader():
     # As in production: an exception becomes the error page, it is not re-raised in the test.
     return Client(raise_request_exception=False)
-
-
-@pytest.fixture
-def page_cache_on(settings, tmp_path):
-    settings.PAGE_CACHE = True
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": tmp_path / "cache",
-        },
-    }
-    yield
-    cache.clear()
 
 
 def assert_outage_page(response, language="en"):

@@ -10,7 +10,6 @@ from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from django.core.cache import cache as django_cache
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +31,7 @@ from articles.models import (
 from .factories import make_article, make_author, make_section, make_staff
 from .forms import change_url, form_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
 class RecordingBackend(cache.PurgeBackend):
@@ -42,20 +41,6 @@ class RecordingBackend(cache.PurgeBackend):
 
     def purge(self, keys):
         RecordingBackend.purges.append(set(keys))
-
-
-@pytest.fixture(autouse=True)
-def page_cache_on(settings, tmp_path):
-    settings.PAGE_CACHE = True
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": tmp_path / "cache",
-        },
-    }
-    yield
-    django_cache.clear()
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The article desk: list, change form, workflow actions, corrections and translations inline."""
 
 from django.contrib import admin, messages
-from django.db.models import Prefetch
+from django.db import connection
+from django.db.models import Prefetch, Q
 from django.http import JsonResponse
 from django.urls import path
 from django.utils.formats import localize
@@ -10,7 +11,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import revisions, workflow
+from .. import revisions, search, workflow
 from ..markdown import render_markdown
 from ..models import (
     Article,
@@ -249,6 +250,25 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """On PostgreSQL, words in the text through the stored search documents (stemmed, and
+        an index lookup rather than a scan of every body, which took seconds at 100,000
+        articles), plus parts of the headline or slug and of a byline's name."""
+        term = search.clean_query(search_term)
+        if connection.vendor != "postgresql" or not term:
+            return super().get_search_results(request, queryset, search_term)
+        found = (
+            Article.objects.filter(search.matching(term))
+            .values("pk")
+            .union(
+                Article.objects.filter(
+                    Q(headline__icontains=term) | Q(slug__icontains=term)
+                ).values("pk"),
+                Byline.objects.filter(author__name__icontains=term).values("article_id"),
+            )
+        )
+        return queryset.filter(pk__in=found), False
 
     def get_queryset(self, request):
         return (

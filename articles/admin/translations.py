@@ -1,6 +1,8 @@
 """The translation desk: the original beside the translation, and what changed in it since."""
 
 from django.contrib import admin, messages
+from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
@@ -8,7 +10,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import revisions
+from .. import revisions, search
 from ..diff import field_diffs
 from ..models import ArticleTranslation, Status
 from .articles import DeskAdminMixin
@@ -64,6 +66,25 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
         (gettext_lazy("Translation"), {"fields": ["translators", "status", "workflow_steps"]}),
         (gettext_lazy("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """On PostgreSQL, words through the stored search documents (see ArticleAdmin), plus
+        parts of the headline, the slug or the original's headline."""
+        term = search.clean_query(search_term)
+        if connection.vendor != "postgresql" or not term:
+            return super().get_search_results(request, queryset, search_term)
+        found = (
+            ArticleTranslation.objects.filter(search.matching(term))
+            .values("pk")
+            .union(
+                ArticleTranslation.objects.filter(
+                    Q(headline__icontains=term)
+                    | Q(slug__icontains=term)
+                    | Q(article__headline__icontains=term)
+                ).values("pk")
+            )
+        )
+        return queryset.filter(pk__in=found), False
 
     def get_queryset(self, request):
         # The article comes with each row (list_select_related), but not its search text.
