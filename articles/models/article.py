@@ -508,6 +508,8 @@ class Article(EditedRecord):
             models.Index(fields=["status", "published_at"], name="article_status_pub_idx"),
             # The desk's article list, most recently saved first.
             models.Index(fields=["-updated_at"], name="article_updated_idx"),
+            # The desk's language filter.
+            models.Index(fields=["language"], name="article_language_idx"),
         ]
 
     def __str__(self):
