@@ -142,6 +142,21 @@ def test_a_picture_in_an_allowed_format_is_saved_with_its_size(editor, article, 
         assert image.format == format
 
 
+def test_an_uploaded_picture_is_stored_at_an_address_nobody_can_guess(editor, article):
+    # The web server serves media without asking the site: an unpublished article's picture
+    # must not be found by trying its file name.
+    names = set()
+    for _ in range(2):
+        response = upload(editor, article, "kim-putin.jpg", picture("JPEG"))
+        assert response.status_code == 302, field_errors(response)
+        names.add(Article.objects.get(pk=article.pk).lead_image.name)
+
+    assert len(names) == 2
+    for name in names:
+        folder = name.split("/")[-2]
+        assert name.endswith("/kim-putin.jpg") and len(folder) == 16
+
+
 def test_a_png_named_jpg_is_a_real_picture_and_is_saved(editor, article):
     response = upload(editor, article, "photo.jpg", picture("PNG"), "image/jpeg")
 

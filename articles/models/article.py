@@ -1,5 +1,6 @@
 import hashlib
 import re
+import secrets
 from datetime import UTC
 
 from django.conf import settings
@@ -350,6 +351,13 @@ def article_relations():
     return [models.Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags"]
 
 
+def lead_image_path(article, filename: str) -> str:
+    """Where an uploaded lead image is stored: under a random folder, so that nobody can guess
+    the address of the image of an article that is not published yet (the web server or CDN
+    serves media without asking the site)."""
+    return f"articles/{timezone.now():%Y/%m}/{secrets.token_urlsafe(12)}/{filename}"
+
+
 class SearchDocumentField(SearchVectorField):
     """The text as PostgreSQL's full-text search reads it, kept current by a database trigger
     (migration 0009_stored_search_documents) on every write, bulk ones and fixtures included.
@@ -430,7 +438,7 @@ class Article(EditedRecord):
     )
     lead_image = models.ImageField(
         _("lead image"),
-        upload_to="articles/%Y/%m/",
+        upload_to=lead_image_path,
         blank=True,
         max_length=255,
         width_field="lead_image_width",
