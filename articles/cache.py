@@ -238,20 +238,28 @@ class PageCacheMiddleware:
 def mark_public(response, s_maxage: int | None = None) -> None:
     """How long browsers and CDNs may keep a public page: browsers ask again each time (a
     304 when nothing changed); a CDN keeps it until the site purges it, or s-maxage, then
-    serves it stale while it fetches it anew. Kept only until the next scheduled publication
-    (a shorter s-maxage), a page is not served stale: the article appears at its time."""
+    serves it stale while it fetches it anew.
+
+    A page kept only until the next scheduled publication (a shorter `s_maxage`) says so to
+    the edge alone, in Surrogate-Control, which the VCL obeys (no stale period, so the article
+    appears at its time) and strips: in Cache-Control that lifetime would count down to the
+    publication in front of every reader. Without a CDN in front nobody needs it."""
     if "Cache-Control" in response:
         return
-    if s_maxage is None or s_maxage >= settings.PAGE_CACHE_SECONDS:
-        patch_cache_control(
-            response,
-            public=True,
-            max_age=0,
-            s_maxage=settings.PAGE_CACHE_SECONDS,
-            stale_while_revalidate=60,
-        )
-    else:
-        patch_cache_control(response, public=True, max_age=0, s_maxage=s_maxage)
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=settings.PAGE_CACHE_SECONDS,
+        stale_while_revalidate=60,
+    )
+    if s_maxage is not None and s_maxage < settings.PAGE_CACHE_SECONDS and edge_in_front():
+        response["Surrogate-Control"] = f"max-age={s_maxage}"
+
+
+def edge_in_front() -> bool:
+    """Whether a CDN keeps the site's pages (DJANGO_PURGE_BACKEND is not "none")."""
+    return not issubclass(import_string(settings.PURGE_BACKEND), NullBackend)
 
 
 # What a page shows, for the CDN -------------------------------------------------------------

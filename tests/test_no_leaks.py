@@ -13,10 +13,10 @@ article was withdrawn, and is the same for every article. Sections are the site'
 set up by editors, not work in progress: a section used only by hidden work keeps its (empty)
 page; what it must not show is the hidden work.
 
-The page cache is on, so the surrogate-key and Cache-Control headers are compared too. Known and
-left to the page cache's design (articles/cache.py): within DJANGO_PAGE_CACHE_SECONDS of a
-scheduled publication, every public page's s-maxage counts down to it. The scheduled state here
-is a day away.
+The page cache is on, so the surrogate-key and Cache-Control headers are compared too. The
+scheduled work is due within DJANGO_PAGE_CACHE_SECONDS, when pages are kept only until it
+appears: that lifetime goes to a CDN alone (Surrogate-Control, stripped by the VCL), never into
+the headers readers see.
 """
 
 import re
@@ -168,9 +168,10 @@ def _in_state(status, **fields):
 
 
 def _scheduled(newsroom):
-    tomorrow = timezone.now() + timedelta(days=1)
+    # Within the page cache's lifetime (300 s), so that pages are kept only until it is due.
+    soon = timezone.now() + timedelta(minutes=2)
     for suffix, section in (("a", newsroom.world), ("b", newsroom.quiet)):
-        article = hidden_article(newsroom, f"scheduled-{suffix}", section, published_at=tomorrow)
+        article = hidden_article(newsroom, f"scheduled-{suffix}", section, published_at=soon)
         # Published itself, but going out with its article only.
         hidden_translation(newsroom, article, f"scheduled-{suffix}", Status.PUBLISHED)
 

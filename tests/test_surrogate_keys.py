@@ -233,15 +233,28 @@ def test_previews_and_the_admin_get_no_keys(client, story):
     assert "private" in shared["Cache-Control"]
 
 
-def test_a_scheduled_article_caps_how_long_a_cdn_may_keep_a_page(client):
+def test_a_scheduled_article_caps_how_long_the_cdn_may_keep_a_page(client, settings):
+    settings.PURGE_BACKEND = "articles.cache.VarnishBackend"
     make_article()
     make_article(published_at=timezone.now() + timedelta(seconds=90))
 
     response = client.get("/en/")
 
-    s_maxage = int(response["Cache-Control"].split("s-maxage=")[1].split(",")[0])
-    assert 80 <= s_maxage <= 90
-    assert "stale-while-revalidate" not in response["Cache-Control"]
+    max_age = int(response["Surrogate-Control"].removeprefix("max-age="))
+    assert 80 <= max_age <= 90
+
+
+def test_no_header_readers_see_counts_down_to_a_scheduled_publication(client, settings):
+    make_article()
+    quiet = client.get("/en/")
+    make_article(published_at=timezone.now() + timedelta(seconds=90))
+
+    for backend in ("articles.cache.NullBackend", "articles.cache.VarnishBackend"):
+        settings.PURGE_BACKEND = backend
+        response = client.get("/en/")
+        # Surrogate-Control is the edge's; the VCL strips it (tests/test_varnish.py).
+        assert response["Cache-Control"] == quiet["Cache-Control"]
+    assert "Surrogate-Control" not in quiet
 
 
 # What each change purges ---------------------------------------------------------------------

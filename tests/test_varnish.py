@@ -290,3 +290,30 @@ def test_only_the_sites_own_machines_may_purge_and_only_by_key(edge):
     assert status == 200
     assert body.startswith("Purged "), body
     assert reader.get(ARTICLE)[1]["X-Cache"] == "MISS"
+
+
+def test_a_scheduled_article_appears_at_the_edge_at_its_time_and_readers_see_no_countdown(edge):
+    reader = Browser(edge.url)
+    edge.manage(
+        "shell",
+        "-c",
+        "from datetime import timedelta; from django.utils import timezone;"
+        "from articles.models import Article, Section;"
+        "Article.objects.create(headline='Due any moment', slug='due-any-moment', body='Soon.',"
+        " section=Section.objects.get(slug='weather'), status='published', unsigned=True,"
+        " published_at=timezone.now() + timedelta(seconds=6))",
+    )
+
+    status, before, html = reader.get("/en/")
+    assert (status, before["X-Cache"]) == (200, "MISS")
+    assert "Due any moment" not in html
+    assert reader.get("/en/")[1]["X-Cache"] == "HIT"
+    # The edge keeps the page until the publication; readers are not told when that is.
+    assert "Surrogate-Control" not in before
+    assert "s-maxage=300" in before["Cache-Control"]
+
+    time.sleep(7)
+
+    status, after, html = reader.get("/en/")
+    assert (status, after["X-Cache"]) == (200, "MISS")
+    assert "Due any moment" in html

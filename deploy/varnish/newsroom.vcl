@@ -8,6 +8,7 @@
 # which drops every page carrying any of those keys (DJANGO_PURGE_BACKEND=varnish).
 vcl 4.1;
 
+import std;
 import xkey;
 
 # The site: gunicorn, as in the README (newsroom.wsgi --bind 127.0.0.1:8000).
@@ -74,6 +75,15 @@ sub vcl_pass {
 }
 
 sub vcl_backend_response {
+    # A page the site keeps only until the next scheduled publication says so here, for the
+    # edge alone: that lifetime, with no stale period, so the article appears at its time. It
+    # is not passed on: it would count down to the publication in front of every reader.
+    if (beresp.http.Surrogate-Control ~ "max-age=[0-9]+") {
+        set beresp.ttl = std.duration(
+            regsub(beresp.http.Surrogate-Control, "^.*max-age=([0-9]+).*$", "\1") + "s", 0s);
+        set beresp.grace = 0s;
+        unset beresp.http.Surrogate-Control;
+    }
     # Keep only what the site says may be shared; everything else (previews, forms, pages for
     # editors) goes straight through. Varnish reads the time to keep it from s-maxage and the
     # stale period (grace) from stale-while-revalidate.
