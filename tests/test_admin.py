@@ -371,3 +371,13 @@ def test_saving_unchanged_text_from_the_browser_keeps_the_content_version(admin_
     article.refresh_from_db()
     assert article.content_digest == digest
     assert "\r" not in article.body
+
+
+def test_the_tag_list_offers_no_merge_that_would_leave_articles_on_the_old_tag(admin_client):
+    # taggit's "Merge selected tags" moves only its own generic tag links, not TaggedArticle.
+    make_article(tags=["Storms"])
+
+    page = admin_client.get("/admin/taggit/tag/").content.decode()
+
+    assert "Storms" in page
+    assert "render_tag_form" not in page and "Merge selected tags" not in page

@@ -33,3 +33,8 @@ admin.site.unregister(Tag)
 @admin.register(Tag)
 class NewsroomTagAdmin(TagAdmin):
     form = TagForm
+    # taggit's inline and "Merge selected tags" work on its generic TaggedItem table, which
+    # holds nothing here (articles are tagged through TaggedArticle): the inline would show no
+    # articles, and a merge would delete nothing but leave every article on the old tag.
+    inlines = []
+    actions = []
