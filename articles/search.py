@@ -111,6 +111,12 @@ def search(query: str, language: str, *, now=None):
     )
 
 
+def ranked_only_the_newest(found: int) -> bool:
+    """Whether `found` results may be only the newest MAX_RANKED of more matches: PostgreSQL
+    ranks no more than that of originals and of translations; SQLite returns every match."""
+    return connection.vendor == "postgresql" and found >= MAX_RANKED
+
+
 def highlighted(snippet: str) -> str:
     """A snippet from the database as safe HTML: its text escaped, Markdown's marks dropped,
     the matched words in <mark>; empty when the body has no match (the words were in the

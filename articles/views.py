@@ -29,7 +29,6 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from . import cache, seo
-from . import search as search_module
 from .models import (
     Article,
     ArticleTranslation,
@@ -49,7 +48,7 @@ from .models import (
     url_language,
 )
 from .models.article import local_section_name, local_texts
-from .search import clean_query, search
+from .search import clean_query, ranked_only_the_newest, search
 
 
 def reader_translations(language):
@@ -381,9 +380,8 @@ class SearchView(PublishedArticleListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
-        # PostgreSQL ranks only the newest matches (search.MAX_RANKED); say so when it shows.
         found = context["paginator"].count
-        context["capped"] = found if found >= search_module.MAX_RANKED else None
+        context["capped"] = found if ranked_only_the_newest(found) else None
         return context
 
 

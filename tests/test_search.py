@@ -446,3 +446,15 @@ def test_a_search_with_more_matches_than_are_ranked_says_so(client, monkeypatch)
     page = client.get("/en/search/?q=harbour").content.decode()
 
     assert "More than 3 articles found for “harbour”: the newest 3, best first." in page
+
+
+@sqlite_only
+def test_the_word_search_finds_every_match_and_says_how_many(client, monkeypatch):
+    monkeypatch.setattr("articles.search.MAX_RANKED", 3)
+    for n in range(5):
+        make_article(headline=f"Harbour story {n}")
+
+    page = client.get("/en/search/?q=harbour").content.decode()
+
+    assert "5 articles found for “harbour”." in page
+    assert "More than" not in page
