@@ -8,4 +8,5 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import revisions, signals  # noqa: F401
+        from . import signals  # noqa: F401
+        from .editorial import revisions  # noqa: F401

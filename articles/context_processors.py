@@ -3,14 +3,14 @@ from django.urls import Resolver404, resolve, reverse, translate_url
 from django.utils.translation import override
 
 from .models import Section
-from .models.article import local_section_name
+from .models.rows import local_text
 
 
 def site_navigation(request):
     # Lazy: evaluated (one query) only by templates that draw the navigation.
     return {
         "navigation_sections": Section.objects.only("name", "slug", "position").annotate(
-            local_name=local_section_name("pk")
+            local_name=local_text(Section, "name")
         )
     }
 

@@ -32,7 +32,7 @@ from .models import (
     correction_rows,
     corrections_from_rows,
 )
-from .models.article import local_texts
+from .models.rows import local_texts
 from .site import absolute_url
 
 MAX_ITEMS = 50
@@ -386,37 +386,3 @@ class AuthorFeed(ArticleFeed):
             "author": scope.subject.name,
             "publisher": settings.PUBLISHER_NAME,
         }
-
-
-FEED_FORMATS = [
-    ("rss", "application/rss+xml", "RSS"),
-    ("atom", "application/atom+xml", "Atom"),
-]
-JSON_FEED_FORMAT = ("json", "application/feed+json", "JSON Feed")
-
-
-def feed_links(request, section=None, tag=None, author=None) -> list[dict]:
-    """Feeds for <link rel="alternate">: of the section, tag or author given, else of the site.
-
-    Each is {"href": absolute URL, "type": MIME type, "title": …}, in the active language.
-    """
-    if section is not None:
-        prefix, slug, name = "section-", section.slug, section.localized("name")
-    elif tag is not None:
-        prefix, slug, name = "tag-", tag.slug, tag.name
-    elif author is not None:
-        prefix, slug, name = "author-", author.slug, author.name
-    else:
-        prefix, slug, name = "", None, None
-    kwargs = {"slug": slug} if slug else {}
-    feed_title = f"{settings.PUBLISHER_NAME}: {name}" if name else settings.PUBLISHER_NAME
-    # JSON Feed is offered for the whole site only.
-    available = FEED_FORMATS if slug else [*FEED_FORMATS, JSON_FEED_FORMAT]
-    return [
-        {
-            "href": absolute_url(reverse(f"articles:{prefix}feed-{key}", kwargs=kwargs), request),
-            "type": mime_type,
-            "title": f"{feed_title} ({label})",
-        }
-        for key, mime_type, label in available
-    ]

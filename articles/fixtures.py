@@ -21,7 +21,8 @@ from django.core.exceptions import (
 from django.core.management.base import CommandError
 from taggit.models import Tag
 
-from .models import bcp47_validator, known_languages, validate_plain_text
+from .languages import known_languages
+from .validators import bcp47_validator, validate_tag_name
 
 STDIN = "-"
 NOT_A_LIST = object()
@@ -313,7 +314,7 @@ class FixtureCheck:
         if model is Tag:
             # taggit's model carries no validators; the desk's tag field checks this.
             try:
-                validate_plain_text(instance.name)
+                validate_tag_name(instance.name)
             except ValidationError as error:
                 return f"invalid name {shown(instance.name)}: {error.messages[0]}"
         candidate = copy.copy(instance)

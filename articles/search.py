@@ -32,7 +32,7 @@ How the query is matched:
 
 - PostgreSQL: full-text search. The query is read like a web search engine's box
   (websearch_to_tsquery: words are ANDed, "quoted phrases", `or`, `-word`) and never raises on
-  odd input. Each text is stemmed in its own language (TEXT_SEARCH_CONFIGS; "simple", no
+  odd input. Each text is stemmed in its own language (languages.SEARCH_CONFIGS; "simple", no
   stemming, for any other) and the query is normalised in that same language, so "ships" finds
   "ship" in English text and "Schiffe" finds "Schiff" in German. Expression indexes in
   migration 0007_search_indexes keep matching fast; see document() below.
@@ -53,13 +53,8 @@ from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from .languages import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, search_config
 from .models import Article, ArticleTranslation
-
-# PostgreSQL text search configuration (stemmer and stop words) per language of a text. Adding a
-# language here needs a migration adding its indexes (see articles/migrations/0007_*.py); a test
-# in tests/test_search.py fails on PostgreSQL until it exists.
-TEXT_SEARCH_CONFIGS = {"en": "english", "de": "german"}
-FALLBACK_CONFIG = "simple"
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
@@ -73,11 +68,6 @@ START_MARK, STOP_MARK = "\ue000", "\ue001"
 # and a link's address (its text is kept).
 MARKDOWN_MARKS = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_PUNCTUATION = re.compile(r"[*_`]+|^\s*(?:#+|>|[-+]|\d+\.)\s+", re.MULTILINE)
-
-
-def text_search_config(language: str) -> str:
-    """The PostgreSQL text search configuration for text written in `language`."""
-    return TEXT_SEARCH_CONFIGS.get(language, FALLBACK_CONFIG)
 
 
 def clean_query(query: str | None) -> str:
@@ -136,10 +126,8 @@ def _web_query(query: str, config: str) -> SearchQuery:
 def _per_language(language_field: str = "language"):
     """(condition on the text's language, its config) for every configured language and the
     rest, as the stored documents were stemmed (migration 0009_stored_search_documents)."""
-    yield from (
-        (Q(**{language_field: code}), config) for code, config in TEXT_SEARCH_CONFIGS.items()
-    )
-    yield ~Q(**{f"{language_field}__in": list(TEXT_SEARCH_CONFIGS)}), FALLBACK_CONFIG
+    yield from ((Q(**{language_field: code}), config) for code, config in SEARCH_CONFIGS.items())
+    yield ~Q(**{f"{language_field}__in": list(SEARCH_CONFIGS)}), FALLBACK_SEARCH_CONFIG
 
 
 def matching(query: str) -> Q:
@@ -176,7 +164,7 @@ def _full_text_search(query, language, originals, reader_translations):
     """
     queries = {config: _web_query(query, config) for _condition, config in _per_language()}
     matched_originals = originals.filter(matching(query))
-    reader_config = text_search_config(language)
+    reader_config = search_config(language)
     reader_query = _web_query(query, reader_config)
     matched_translations = reader_translations.filter(search_document=reader_query)
     newest = [F("published_at").desc(nulls_last=True), F("created_at").desc()]

@@ -14,22 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
-from .markdown import (  # noqa: F401 - the text helpers live with the renderer
-    ABBREVIATIONS,
-    collapse_whitespace,
-    opening_sentence,
-    plain_text,
-    truncate_on_word,
-)
-from .models import BylineRole, CorrectionKind, translators_from_rows, url_language
+from .languages import og_locale, url_language
+from .markdown import collapse_whitespace, opening_sentence, plain_text, truncate_on_word
+from .models import BylineRole, CorrectionKind, translators_from_rows
 from .site import absolute_url
 
 HEADLINE_LIMIT = 110  # Google's limit for a NewsArticle headline.
 DESCRIPTION_LIMIT = 160  # What result pages show of a meta description.
-SENTENCE_LIMIT = 300
-
-# og:locale wants language_TERRITORY; a tag with a region ("de-CH") carries its own.
-OG_LOCALES = {"en": "en_GB", "de": "de_DE"}
 
 # Bylines whose people wrote the text: schema.org `author`. Editors, photographers and translators
 # are credited under their own schema.org properties, so "author" matches the writing byline.
@@ -264,14 +255,6 @@ def news_article(article, request, *, translation=None, translations=()) -> dict
 
 
 # <head> metadata --------------------------------------------------------------------------------
-
-
-def og_locale(language: str) -> str:
-    """`en` → `en_GB`, `de-CH` → `de_CH`: the form OpenGraph wants."""
-    language, _, region = language.partition("-")
-    if region and len(region) == 2:
-        return f"{language}_{region.upper()}"
-    return OG_LOCALES.get(language, language)
 
 
 def page_meta(

@@ -22,6 +22,7 @@ from django.utils.translation import override
 from taggit.models import Tag
 
 from . import cache
+from .languages import default_language, site_language_codes, url_language
 from .models import (
     Article,
     ArticleTranslation,
@@ -30,8 +31,6 @@ from .models import (
     Section,
     TaggedArticle,
     article_page_url,
-    site_languages,
-    url_language,
 )
 from .site import absolute_url, site_origin
 
@@ -42,9 +41,9 @@ def listed_originals():
     An original in a language the site is not served in lives under the default language's
     prefix, and once it has a translation into that language its address redirects there.
     """
-    redirected = ArticleTranslation.objects.published().filter(language=settings.LANGUAGE_CODE)
+    redirected = ArticleTranslation.objects.published().filter(language=default_language())
     return Article.objects.published().exclude(
-        ~Q(language__in=site_languages()), pk__in=redirected.values("article")
+        ~Q(language__in=site_language_codes()), pk__in=redirected.values("article")
     )
 
 
@@ -287,7 +286,7 @@ def section(request, section):
 def robots_txt(request):
     """Crawl everything but the desk, previews and search results; name the sitemap index."""
     lines = ["User-agent: *", f"Disallow: {reverse('admin:index')}"]
-    for language in site_languages():
+    for language in site_language_codes():
         with override(language):
             lines.append(f"Disallow: {reverse('articles:home')}preview/")
             lines.append(f"Disallow: {reverse('articles:search')}")

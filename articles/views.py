@@ -29,6 +29,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from . import cache, seo
+from .languages import url_language
 from .models import (
     Article,
     ArticleTranslation,
@@ -45,9 +46,8 @@ from .models import (
     correction_rows,
     corrections_from_rows,
     translator_rows,
-    url_language,
 )
-from .models.article import local_section_name, local_texts
+from .models.rows import local_text, local_texts
 from .search import clean_query, ranked_only_the_newest, search
 
 
@@ -140,7 +140,7 @@ class ReaderListMixin(SurrogateKeysMixin, PageMetaMixin):
         return (
             Article.objects.published()
             .with_relations()
-            .annotate(section_local_name=local_section_name())
+            .annotate(section_local_name=local_text(Section, "name", owner="section_id"))
             .prefetch_related(reader_translations(get_language()))
             .defer("body", "body_html")
         )
@@ -374,7 +374,7 @@ class SearchView(PublishedArticleListView):
         return (
             search(self.query, get_language())
             .with_relations()
-            .annotate(section_local_name=local_section_name())
+            .annotate(section_local_name=local_text(Section, "name", owner="section_id"))
             .defer("body", "body_html")
         )
 
@@ -446,7 +446,10 @@ class ArticleDetailView(SurrogateKeysMixin, DetailView):
         return (
             self.get_articles()
             .with_relations()
-            .annotate(correction_rows=correction_rows(), section_local_name=local_section_name())
+            .annotate(
+                correction_rows=correction_rows(),
+                section_local_name=local_text(Section, "name", owner="section_id"),
+            )
             .prefetch_related(public_translations())
         )
 

@@ -95,7 +95,7 @@ end
 HISTORY = """
 import json
 from articles.models import Article
-from articles.revisions import history
+from articles.editorial.revisions import history
 out = {}
 for article in Article.objects.filter(slug__in=%(slugs)r):
     out[article.pk] = {

@@ -17,7 +17,7 @@ from PIL import Image
 from reversion.models import Version
 from taggit.models import Tag
 
-from articles import revisions, workflow
+from articles.editorial import revisions, workflow
 from articles.models import (
     Article,
     ArticleTranslation,

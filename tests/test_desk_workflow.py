@@ -102,7 +102,7 @@ def test_the_seed_articles_stay_valid_and_the_unsigned_one_is_marked():
 
     unsigned = Article.objects.get(slug="china-eloquent-silence-kim-putin")
     assert unsigned.unsigned and not unsigned.bylines.exists()
-    from articles.workflow import publication_problems
+    from articles.editorial.workflow import publication_problems
 
     assert all(not publication_problems(article) for article in Article.objects.all())
 

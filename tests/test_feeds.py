@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from articles import feeds
-from articles.feeds import feed_links
 from articles.models import ArticleTranslation, Correction, CorrectionKind, Status
 
 from .factories import make_article, make_author, make_section
@@ -446,45 +445,6 @@ def test_feed_query_count_does_not_grow_with_items(
         assert len(parse(response).entries) == 7
     # Items, bylines with authors, tags, translations, corrections; a subject and its check.
     assert len(one_item) <= 8
-
-
-def test_feed_links_name_the_site_feeds_and_they_answer(client):
-    request = client.get("/en/").wsgi_request
-
-    with override("en"):
-        links = feed_links(request)
-
-    assert [(link["type"], link["title"]) for link in links] == [
-        ("application/rss+xml", "Newsroom (RSS)"),
-        ("application/atom+xml", "Newsroom (Atom)"),
-        ("application/feed+json", "Newsroom (JSON Feed)"),
-    ]
-    for link in links:
-        assert link["href"].startswith("http://testserver/en/feeds/")
-        assert client.get(link["href"]).status_code == 200
-
-
-def test_feed_links_name_a_subjects_feeds_in_the_active_language(client):
-    section, author = make_section(name="Politics"), make_author(name="Ada")
-    make_article(section=section, authors=[author], tags=["Climate"])
-    request = client.get("/de/").wsgi_request
-    tag = make_article(tags=["Climate"]).tags.get()
-
-    with override("de"):
-        by_subject = [
-            feed_links(request, section=section),
-            feed_links(request, tag=tag),
-            feed_links(request, author=author),
-        ]
-
-    for links, title in zip(by_subject, ["Politics", "Climate", "Ada"], strict=True):
-        assert [link["title"] for link in links] == [
-            f"Newsroom: {title} (RSS)",
-            f"Newsroom: {title} (Atom)",
-        ]
-        for link in links:
-            assert link["href"].startswith("http://testserver/de/")
-            assert client.get(link["href"]).status_code == 200
 
 
 @pytest.mark.parametrize("name", ["author-feed-rss", "author-feed-atom"])

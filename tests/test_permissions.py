@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import revisions
+from articles.editorial import revisions
 from articles.models import Article, ArticleTranslation, ShareLink, Status
 
 from .factories import make_article, make_author, make_staff
@@ -57,7 +57,7 @@ def with_history(obj):
     obj.headline = "Old headline"
     obj.save()
     revisions.ensure_baseline(obj)
-    obj.old_revision = revisions.latest_revision(obj).pk
+    obj.old_revision = revisions.history(obj).first().revision_id
     with revisions.revision(None, "Edited."):
         obj.headline = "Current headline"
         obj.save()

@@ -120,6 +120,20 @@ def test_staff_preview_of_a_published_article_says_readers_can_see_it(editor_cli
     assert "<strong>Published</strong>" in response.text
 
 
+def test_a_published_translation_into_no_site_language_is_not_announced_as_public(
+    editor_client, client
+):
+    article = make_article(slug="budget")
+    french = make_translation(article, language="fr", slug="budget-fr", status=Status.PUBLISHED)
+
+    response = editor_client.get(reverse("articles:translation-preview", kwargs={"pk": french.pk}))
+
+    assert "not published: readers cannot see this page" in response.text
+    assert not french.is_public()
+    for language in ("en", "de"):
+        assert client.get(f"/{language}/articles/budget-fr/").status_code == 404
+
+
 def test_staff_preview_of_a_translation_uses_the_article_layout_with_its_text(editor_client):
     section = make_section(name="Economy")
     article = draft(

@@ -13,8 +13,9 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.utils import timezone
 
+from articles.languages import SEARCH_CONFIGS
 from articles.models import Article, ArticleTranslation, Status
-from articles.search import MAX_QUERY_LENGTH, TEXT_SEARCH_CONFIGS, search
+from articles.search import MAX_QUERY_LENGTH, search
 
 from .factories import make_article
 
@@ -332,11 +333,11 @@ def test_queries_read_like_a_web_search_box():
 
 
 @postgresql_only
-@pytest.mark.parametrize("language", [*TEXT_SEARCH_CONFIGS, "fr"])
+@pytest.mark.parametrize("language", [*SEARCH_CONFIGS, "fr"])
 def test_each_text_is_stored_for_search_stemmed_in_its_own_language(language):
     article = make_article(headline="Ships and harbours", language=language)
     translation = translate(make_article(), language, headline="Ships and harbours")
-    config = TEXT_SEARCH_CONFIGS.get(language, "simple")
+    config = SEARCH_CONFIGS.get(language, "simple")
 
     for model, pk in [(type(article), article.pk), (type(translation), translation.pk)]:
         with connection.cursor() as cursor:

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from PIL import Image
 
+from articles.markdown import opening_sentence
 from articles.models import (
     Article,
     ArticleTranslation,
@@ -19,7 +20,7 @@ from articles.models import (
     SectionTranslation,
     Status,
 )
-from articles.seo import article_meta, news_article, opening_sentence, page_meta
+from articles.seo import article_meta, news_article, page_meta
 
 from .factories import make_article, make_author, make_section
 

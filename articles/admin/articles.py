@@ -11,7 +11,8 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import revisions, search, workflow
+from .. import search
+from ..editorial import revisions, workflow
 from ..markdown import render_markdown
 from ..models import (
     Article,
@@ -71,7 +72,7 @@ class DeskAdminMixin(RevisionAdminMixin):
             obj.created_by = request.user
         obj.updated_by = request.user
         if "status" in form.changed_data and obj.status == Status.PUBLISHED:
-            obj.publish()
+            workflow.publish(obj)
         super().save_model(request, obj, form, change)
         workflow.record(obj, stored_status, obj.status, request.user)
 

@@ -5,13 +5,13 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
+from ..languages import site_language_codes
 from ..models import (
     Article,
     Author,
     Byline,
     PublicationState,
     TaggedArticle,
-    site_languages,
 )
 
 
@@ -65,7 +65,7 @@ class LanguageFilter(MostUsedFilter):
             .order_by("-use", "language")
             .values_list("language", flat=True)
         )
-        codes = dict.fromkeys([*site_languages(), *used])
+        codes = dict.fromkeys([*site_language_codes(), *used])
         return [(code, code) for code in codes]
 
     def chosen(self):

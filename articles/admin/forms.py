@@ -1,28 +1,25 @@
 """The desk's forms: workflow rules, stale-form protection and clean text, checked on the server."""
 
 from django import forms
-from django.conf import settings
-from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils.formats import localize
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from taggit.models import Tag
 
-from .. import revisions, workflow
 from ..diff import field_diffs
+from ..editorial import revisions, workflow
 from ..images import validate_image
+from ..languages import language_choices as known_language_choices
 from ..models import (
     Article,
     ArticleTranslation,
     Correction,
     Status,
-    bcp47,
     normalize_newlines,
-    validate_plain_text,
 )
+from ..validators import validate_tag_name
 
 TEXT_LABELS = {
     "headline": gettext_lazy("Headline"),
@@ -55,12 +52,10 @@ class LeadImageField(forms.ImageField):
 
 def language_choices(current: str | None = None) -> list[tuple[str, str]]:
     """The site's languages first, then every other language Django knows, as BCP 47 tags."""
-    site = [(bcp47(code), str(name)) for code, name in settings.LANGUAGES]
+    site, others = known_language_choices()
+    site = [(code, str(name)) for code, name in site]
     known = {code for code, _name in site}
-    others = sorted(
-        ((bcp47(code), _(name)) for code, name in ALL_LANGUAGES if bcp47(code) not in known),
-        key=lambda choice: choice[1],
-    )
+    others = sorted(((code, _(name)) for code, name in others), key=lambda choice: choice[1])
     choices = [*site, (_("Other languages"), others)]
     if current and current not in known and current not in {code for code, _n in others}:
         choices.insert(0, (current, current))
@@ -222,16 +217,8 @@ class ArticleForm(DeskForm):
 
     def clean_tags(self):
         names = self.cleaned_data.get("tags") or []
-        limit = Tag._meta.get_field("name").max_length
-        too_long = [name for name in names if len(name) > limit]
-        if too_long:
-            raise forms.ValidationError(
-                _("A tag can be at most %(limit)d characters long: “%(tag)s…” has %(length)d.")
-                % {"limit": limit, "tag": too_long[0][:40], "length": len(too_long[0])},
-                code="tag_too_long",
-            )
         for name in names:
-            validate_plain_text(name)
+            validate_tag_name(name)
         return names
 
 

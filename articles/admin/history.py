@@ -10,8 +10,8 @@ from django.utils.formats import localize
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
-from .. import revisions
 from ..diff import field_diffs
+from ..editorial import revisions
 from ..models import Section
 from .forms import TEXT_LABELS
 

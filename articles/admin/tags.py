@@ -2,11 +2,10 @@
 
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
-from ..models import validate_plain_text
+from ..validators import validate_tag_name
 
 
 class TagForm(forms.ModelForm):
@@ -16,14 +15,7 @@ class TagForm(forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"]
-        validate_plain_text(name)
-        if '"' in name:
-            # The article form's tag list groups words with double quotes; a name holding one
-            # would be split in two the next time its article is saved.
-            raise forms.ValidationError(
-                _('A tag cannot contain a double quote ("); use typographic quotes “ ”.'),
-                code="tag_quote",
-            )
+        validate_tag_name(name)
         return name
 
 

@@ -10,8 +10,9 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import revisions, search
+from .. import search
 from ..diff import field_diffs
+from ..editorial import revisions
 from ..models import ArticleTranslation, Status
 from .articles import DeskAdminMixin
 from .filters import StaleFilter

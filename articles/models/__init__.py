@@ -1,4 +1,6 @@
-"""The newsroom's content: articles and their people (article.py), translations, desk records."""
+"""The newsroom's content: articles and what they are filed under (article.py), translations
+and per-language texts (translation.py), the desk's records (desk.py); shared bases (base.py)
+and query shapes (rows.py)."""
 
 from .article import (
     PUBLISHING_STATUSES,
@@ -12,15 +14,8 @@ from .article import (
     Status,
     TaggedArticle,
     article_page_url,
-    bcp47,
-    bcp47_validator,
-    known_languages,
-    normalize_newlines,
-    site_languages,
-    text_digest,
-    url_language,
-    validate_plain_text,
 )
+from .base import normalize_newlines, text_digest
 from .desk import (
     REVISING_KINDS,
     Correction,
@@ -60,16 +55,10 @@ __all__ = [
     "StatusChange",
     "TaggedArticle",
     "article_page_url",
-    "bcp47",
-    "bcp47_validator",
     "correction_rows",
     "corrections_from_rows",
-    "known_languages",
     "normalize_newlines",
-    "site_languages",
     "text_digest",
     "translator_rows",
     "translators_from_rows",
-    "url_language",
-    "validate_plain_text",
 ]

@@ -1,83 +1,33 @@
-import hashlib
-import re
+"""Articles and what they are filed under: sections, authors, bylines and tags; and the one gate
+of what readers may see (`is_published`, `ArticleQuerySet.published()`)."""
+
 import secrets
-from datetime import UTC
 
 from django.conf import settings
-from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
-from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language, override, to_locale
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from imagekit.models import ImageSpecField
 from imagekit.processors import ResizeToFit
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from ..images import validate_image
+from ..languages import url_language
 from ..markdown import opening_sentence, render_markdown
-
-# A pragmatic BCP 47 shape check: language, optional script, region and variants ("en", "de-CH",
-# "zh-Hant-TW", "sr-Latn"). Full registry validation is not an editor's problem.
-bcp47_validator = RegexValidator(
-    r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$",
-    _('Enter a BCP 47 language tag such as "en", "de" or "de-CH".'),
+from ..validators import bcp47_validator, validate_plain_text
+from .base import (
+    EditedRecord,
+    Localized,
+    SearchDocumentField,
+    SlugManager,
+    WithoutSearchDocument,
+    normalize_newlines,
+    text_digest,
 )
-
-# Invisible characters no editor means to publish. C0 controls (but tab and line breaks): XML
-# (feeds, sitemaps) cannot carry them and PostgreSQL refuses NUL. Bidi embeddings, overrides
-# and isolates: their effect reaches past the field into the page around it, reversing a
-# byline or a credit ("Trojan Source"); right-to-left text needs none of them, and the marks
-# U+200E, U+200F and U+061C, which have no such reach, stay allowed.
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def validate_plain_text(value: str) -> None:
-    """Refuse control characters and bidi embeddings, overrides and isolates."""
-    for pattern, message in (
-        (
-            _CONTROL_CHARACTERS,
-            _(
-                "Remove the invisible control character %(character)s (character "
-                "%(position)s): it cannot be shown on the site."
-            ),
-        ),
-        (
-            _BIDI_CONTROLS,
-            _(
-                "Remove the text direction control %(character)s (character %(position)s): it "
-                "can reverse the text around this field on the page. The site sets the "
-                "direction from the language; the marks U+200E and U+200F are fine."
-            ),
-        ),
-    ):
-        if found := pattern.search(value or ""):
-            raise ValidationError(
-                message,
-                code="control_character",
-                params={
-                    "character": f"U+{ord(found.group()):04X}",
-                    "position": found.start() + 1,
-                },
-            )
-
-
-def bcp47(code: str) -> str:
-    """Django's "pt-br" as the BCP 47 tag "pt-BR" (and "sr-latn" as "sr-Latn")."""
-    return to_locale(code).replace("_", "-")
-
-
-def known_languages() -> set[str]:
-    """The languages the desk offers for a text: the site's and every other Django knows."""
-    return {bcp47(code) for code, _name in (*settings.LANGUAGES, *ALL_LANGUAGES)}
 
 
 class Status(models.TextChoices):
@@ -105,41 +55,10 @@ class PublicationState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class SlugManager(models.Manager):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
-
-def site_languages() -> list[str]:
-    """The languages the readers' site is served in (its URL prefixes)."""
-    return [code for code, _name in settings.LANGUAGES]
-
-
-def url_language(language: str) -> str:
-    """The site language whose URLs show text in `language`: itself, or the default."""
-    return language if language in site_languages() else settings.LANGUAGE_CODE
-
-
 def article_page_url(slug: str, language: str) -> str:
     """The address of the original or translation in `language` that has this slug."""
     with override(url_language(language)):
         return reverse("articles:article-detail", kwargs={"slug": slug})
-
-
-class Localized:
-    """Fields an editor may give per language (in a `localizations` relation), with fallback."""
-
-    def localized(self, field: str, language: str | None = None):
-        language = language or get_language()
-        # A queryset may have fetched the reader's text already (see local_section_name()).
-        fetched = getattr(self, f"local_{field}", None)
-        if fetched is not None and language == get_language():
-            return fetched or getattr(self, field)
-        # .all() so that a prefetch_related("localizations") serves every call without a query.
-        for localization in self.localizations.all():
-            if localization.language == language and getattr(localization, field):
-                return getattr(localization, field)
-        return getattr(self, field)
 
 
 class Section(Localized, models.Model):
@@ -221,42 +140,6 @@ class Author(Localized, models.Model):
         return (self.slug,)
 
 
-def staff_user_field(verbose_name, **options):
-    """Which staff account did something; kept as "unknown" if the account is deleted."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        **options,
-    )
-
-
-class EditedRecord(models.Model):
-    """Who made it and who last edited it, when, and a version that counts the saves."""
-
-    # Editable so that change forms carry it back; the desk's form keeps it hidden.
-    version = models.PositiveIntegerField(
-        _("version"),
-        default=1,
-        help_text=_("Counts saves, so that a form opened before someone else saved is refused."),
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    created_by = staff_user_field(_("created by"), editable=False)
-    updated_by = staff_user_field(_("last edited by"), editable=False)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            self.version += 1
-        super().save(*args, **kwargs)
-
-
 def is_published(prefix: str = "", now=None) -> Q:
     """The rule of what readers may see, as a condition on an article (through `prefix`, e.g.
     "article__" from a translation): published, and not scheduled for later. The only gate."""
@@ -293,59 +176,6 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("section").prefetch_related(*article_relations())
 
 
-class JSONList(models.Aggregate):
-    """A JSON array of the group's values: json_group_array on SQLite, jsonb_agg on PostgreSQL."""
-
-    function = "JSON_GROUP_ARRAY"
-    output_field = models.JSONField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
-
-
-def owned_rows(queryset, owner_field, owner="pk", **fields):
-    """The rows of `queryset` that belong to the annotated row, as one JSON array column: a
-    to-many relation read with its owner, in the owner's query. `fields` name each row's keys
-    and the lookups they come from, as for JSONObject()."""
-    rows = queryset.filter(**{owner_field: models.OuterRef(owner)}).order_by().values(owner_field)
-    return models.Subquery(rows.annotate(rows=JSONList(JSONObject(**fields))).values("rows"))
-
-
-def json_datetime(value):
-    """A datetime that came back from the database inside JSON, aware (JSON keeps no type)."""
-    moment = parse_datetime(str(value))
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
-
-
-def local_text(model_name, owner_field, field, language=None, owner="pk"):
-    """`field` of the owner's text in `language` (default: the reader's), "" if there is none;
-    for annotate(), so that pages read per-language texts without a query of their own.
-    `owner` names the owner's id in the annotated query ("pk", or e.g. "section_id")."""
-    from . import translation
-
-    texts = (
-        getattr(translation, model_name)
-        .objects.filter(
-            **{owner_field: models.OuterRef(owner)}, language=language or get_language()
-        )
-        .values(field)[:1]
-    )
-    return Coalesce(models.Subquery(texts), models.Value(""), output_field=models.TextField())
-
-
-def local_texts(model, *fields, language=None) -> dict:
-    """Annotations local_<field> of a Section's or Author's texts in `language` (default: the
-    reader's), which localized() then reads without a query: `.annotate(**local_texts(...))`."""
-    owner = model._meta.model_name
-    name = f"{model.__name__}Translation"
-    return {f"local_{field}": local_text(name, owner, field, language) for field in fields}
-
-
-def local_section_name(section_field="section_id", language=None):
-    """The section's name in `language` (default: the reader's), "" if it has none."""
-    return local_text("SectionTranslation", "section", "name", language, owner=section_field)
-
-
 def article_relations():
     """The prefetches every article page and teaser needs (see with_relations)."""
     return [models.Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags"]
@@ -356,30 +186,6 @@ def lead_image_path(article, filename: str) -> str:
     the address of the image of an article that is not published yet (the web server or CDN
     serves media without asking the site)."""
     return f"articles/{timezone.now():%Y/%m}/{secrets.token_urlsafe(12)}/{filename}"
-
-
-class SearchDocumentField(SearchVectorField):
-    """The text as PostgreSQL's full-text search reads it, kept current by a database trigger
-    (migration 0009_stored_search_documents) on every write, bulk ones and fixtures included.
-    Unused on SQLite. Never serialized (fixtures, dumps and revisions leave it out: the trigger
-    remakes it), and deferred by the managers: pages never need it in Python."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.update(null=True, blank=True, editable=False, serialize=False)
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, _path, args, kwargs = super().deconstruct()
-        for key in ("null", "blank", "editable", "serialize"):
-            kwargs.pop(key, None)
-        return name, "articles.models.article.SearchDocumentField", args, kwargs
-
-
-class WithoutSearchDocument:
-    """A manager mixin: rows come without their search document unless asked for."""
-
-    def get_queryset(self):
-        return super().get_queryset().defer("search_document")
 
 
 class ArticleManager(WithoutSearchDocument, models.Manager.from_queryset(ArticleQuerySet)):
@@ -573,23 +379,6 @@ class Article(EditedRecord):
         if self.is_scheduled():
             return PublicationState.SCHEDULED
         return PublicationState(self.status)
-
-    def publish(self, now=None):
-        self.status = Status.PUBLISHED
-        if self.published_at is None:
-            self.published_at = now or timezone.now()
-
-    def withdraw(self):
-        self.status = Status.WITHDRAWN
-
-
-def normalize_newlines(text: str) -> str:
-    # Browsers submit textareas with CRLF; an unedited save must not look like a text change.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def text_digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 class BylineRole(models.TextChoices):

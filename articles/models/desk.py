@@ -9,15 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..markdown import render_markdown
-from .article import (
-    Article,
-    Status,
-    json_datetime,
-    normalize_newlines,
-    owned_rows,
-    staff_user_field,
-    validate_plain_text,
-)
+from ..validators import validate_plain_text
+from .article import Article, Status
+from .base import normalize_newlines, staff_user_field
+from .rows import json_datetime, owned_rows
 from .translation import ArticleTranslation
 
 

@@ -4,24 +4,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..languages import site_language_codes
 from ..markdown import opening_sentence, render_markdown
-from .article import (
-    Article,
-    Author,
+from ..validators import bcp47_validator, validate_plain_text
+from .article import Article, Author, Section, Status, article_page_url, is_published
+from .base import (
     EditedRecord,
     SearchDocumentField,
-    Section,
-    Status,
     WithoutSearchDocument,
-    article_page_url,
-    bcp47_validator,
-    is_published,
     normalize_newlines,
-    owned_rows,
-    site_languages,
     staff_user_field,
-    validate_plain_text,
 )
+from .rows import owned_rows
 
 
 class ArticleTranslationQuerySet(models.QuerySet):
@@ -31,13 +25,13 @@ class ArticleTranslationQuerySet(models.QuerySet):
         return self.filter(
             is_published("article__", now),
             status=Status.PUBLISHED,
-            language__in=site_languages(),
+            language__in=site_language_codes(),
         )
 
     def withdrawn(self, now=None):
         """Translations readers could read and no longer can because they or their article were
         withdrawn: their addresses answer 410 Gone, like the withdrawn article's."""
-        return self.filter(language__in=site_languages()).filter(
+        return self.filter(language__in=site_language_codes()).filter(
             Q(status=Status.WITHDRAWN)
             & (is_published("article__", now) | Q(article__status=Status.WITHDRAWN))
             | Q(status=Status.PUBLISHED, article__status=Status.WITHDRAWN)
@@ -164,10 +158,12 @@ class ArticleTranslation(EditedRecord):
         self.is_stale = False
 
     def is_public(self, now=None):
-        return self.status == Status.PUBLISHED and self.article.is_public(now)
-
-    def publish(self, now=None):
-        self.status = Status.PUBLISHED
+        """ArticleTranslationQuerySet.published() for one translation already loaded."""
+        return (
+            self.status == Status.PUBLISHED
+            and self.language in site_language_codes()
+            and self.article.is_public(now)
+        )
 
 
 def translator_rows():

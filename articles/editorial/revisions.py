@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from reversion.models import Revision, Version
 from taggit.models import Tag
 
-from .models import Article, ArticleTranslation, Author, Byline, BylineRole, Section, TaggedArticle
+from ..models import Article, ArticleTranslation, Author, Byline, BylineRole, Section, TaggedArticle
 
 reversion.register(Tag)
 reversion.register(TaggedArticle, follow=["tag"])
@@ -90,11 +90,6 @@ def history(obj):
         .select_related("revision", "revision__user")
         .order_by("-revision__date_created", "-pk")
     )
-
-
-def latest_revision(obj) -> Revision | None:
-    version = history(obj).first()
-    return version.revision if version else None
 
 
 @dataclass

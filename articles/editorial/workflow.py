@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import PUBLISHING_STATUSES, Article, ArticleTranslation, Status, StatusChange
+from ..models import PUBLISHING_STATUSES, Article, ArticleTranslation, Status, StatusChange
 
 PUBLISH_PERMISSION = "articles.publish_article"
 
@@ -30,9 +30,6 @@ TRANSITIONS = frozenset(
 
 REFUSED_PUBLISHING = gettext_lazy(
     "You may not publish, schedule or withdraw; ask an editor. Save as draft or in review."
-)
-REFUSED_LOCKED = gettext_lazy(
-    "Published, scheduled and withdrawn work can only be changed by an editor."
 )
 
 
@@ -88,6 +85,13 @@ def publication_problems(article: Article, byline_count: int | None = None) -> l
     if not byline_count and not article.unsigned:
         problems.append(_("Add at least one byline, or tick “unsigned” for an unsigned article."))
     return problems
+
+
+def publish(obj, now=None) -> None:
+    """Mark `obj` published; an article without a time goes out now, one with a time then."""
+    obj.status = Status.PUBLISHED
+    if isinstance(obj, Article) and obj.published_at is None:
+        obj.published_at = now or timezone.now()
 
 
 def record(obj, old_status, new_status, user, when=None) -> StatusChange | None:
