@@ -25,7 +25,6 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,7 +32,6 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, set_response_etag
-from django.utils.http import http_date
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -283,16 +281,14 @@ def article_keys(article) -> set[str]:
     }
 
 
-def shows(request, *keys: str, modified: datetime | None = None) -> None:
-    """Record what the page answering `request` shows (surrogate keys) and, when known, when
-    it last changed; the middleware sends both on public responses only."""
+def shows(request, *keys: str) -> None:
+    """Record what the page answering `request` shows (surrogate keys); the middleware sends
+    them on public responses only."""
     request.__dict__.setdefault("surrogate_keys", set()).update(keys)
-    if modified is not None:
-        request.last_modified = modified
 
 
 def name_what_it_shows(response, request) -> None:
-    """Surrogate-key headers (and Last-Modified, when the view knew it) on a public response.
+    """Surrogate-key headers on a public response.
 
     Every response carries ALL; one whose view named nothing (a 404, a redirect, a 410) is
     treated like a list, since publishing any article may change it.
@@ -301,9 +297,6 @@ def name_what_it_shows(response, request) -> None:
     value = " ".join(sorted(keys))
     for header in settings.SURROGATE_KEY_HEADERS:
         response[header] = value
-    modified = getattr(request, "last_modified", None)
-    if modified is not None and "Last-Modified" not in response:
-        response["Last-Modified"] = http_date(modified.timestamp())
 
 
 # What a change touches, and purging it from the CDN -----------------------------------------

@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.urls import Resolver404, resolve, reverse, translate_url
 from django.utils.translation import override
 
+from .languages import site_languages
 from .models import Section
 from .models.rows import local_text
 
@@ -28,11 +28,11 @@ def language_links(request):
     except Resolver404:
         known = False
     links = []
-    for code, name in settings.LANGUAGES:
+    for language in site_languages():
         if known:
-            url = translate_url(path, code)
+            url = translate_url(path, language.code)
         else:
-            with override(code):
+            with override(language.code):
                 url = reverse("articles:home")
-        links.append({"code": code, "name": name, "url": url, "exists": True})
+        links.append({"code": language.code, "name": language.label, "url": url, "exists": True})
     return {"language_links": links}

@@ -7,11 +7,10 @@ another language is shown in its published translation into this one where there
 import json
 import mimetypes
 from dataclasses import dataclass
-from functools import cached_property
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -23,16 +22,9 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from . import cache
-from .models import (
-    Article,
-    ArticleTranslation,
-    Author,
-    Byline,
-    Section,
-    correction_rows,
-    corrections_from_rows,
-)
+from .models import Article, Author, Byline, Section
 from .models.rows import local_texts
+from .reading import ReaderArticle, for_readers, read
 from .site import absolute_url
 
 MAX_ITEMS = 50
@@ -142,61 +134,36 @@ class FeedScope:
     subject: Section | Tag | Author | None = None
 
 
-@dataclass(frozen=True)
-class FeedEntry:
-    """One article in a feed, in the translation the feed's language calls for (if any)."""
+class FeedItem(NamedTuple):
+    """One article in a feed, as the feed's reader sees it, and the request (for addresses)."""
 
-    article: Article
-    translation: ArticleTranslation | None
+    reader: ReaderArticle
     request: HttpRequest
 
-    @property
-    def text(self) -> Article | ArticleTranslation:
-        return self.translation or self.article
 
-    @cached_property
-    def link(self) -> str:
-        if self.translation is not None:
-            return absolute_url(self.translation.get_absolute_url(), self.request)
-        return absolute_url(self.article.get_original_url(), self.request)
+def absolute(url: str, request) -> str:
+    # Storages that serve files from elsewhere already give absolute URLs.
+    return url if "://" in url else absolute_url(url, request)
 
-    @cached_property
-    def authors(self) -> list[dict]:
-        # An author with two roles on one article is still one author.
-        authors = {}
-        for byline in self.article.bylines.all():
-            authors.setdefault(byline.author_id, byline.author)
-        return [
-            {"name": author.name, "url": absolute_url(author.get_absolute_url(), self.request)}
-            for author in authors.values()
-        ]
 
-    @cached_property
-    def image_url(self) -> str | None:
-        image = self.article.lead_image
-        if not image:
-            return None
-        # Storages that serve files from elsewhere already give absolute URLs.
-        return image.url if "://" in image.url else absolute_url(image.url, self.request)
-
-    def content_html(self) -> str:
-        """The full text, then every correction and update as "Correction (date): text"."""
-        notes = format_html_join(
-            "",
-            "<p><strong>{} ({}):</strong></p>{}",
+def content_html(reader: ReaderArticle) -> str:
+    """The full text, then every correction and update as "Correction (date): text"."""
+    notes = format_html_join(
+        "",
+        "<p><strong>{} ({}):</strong></p>{}",
+        (
             (
-                (
-                    correction.get_kind_display(),
-                    formats.date_format(timezone.localtime(correction.noted_at)),
-                    mark_safe(correction.text_html),  # sanitised when saved
-                )
-                for correction in corrections_from_rows(self.article)
-            ),
-        )
-        body = mark_safe(self.text.body_html)  # sanitised when saved
-        if not notes:
-            return body
-        return body + format_html('<aside class="corrections">{}</aside>', notes)
+                correction.get_kind_display(),
+                formats.date_format(timezone.localtime(correction.noted_at)),
+                mark_safe(correction.text_html),  # sanitised when saved
+            )
+            for correction in reader.corrections
+        ),
+    )
+    body = mark_safe(reader.body_html)  # sanitised when saved
+    if not notes:
+        return body
+    return body + format_html('<aside class="corrections">{}</aside>', notes)
 
 
 class ArticleFeed(Feed):
@@ -219,31 +186,13 @@ class ArticleFeed(Feed):
 
     def items(self, scope):
         language = get_language()
-        articles = (
-            self.filter_articles(Article.objects.published(), scope.subject)
-            .with_relations()
-            # Feeds show the rendered HTML; the Markdown sources stay in the database.
-            .defer("body")
-            .annotate(correction_rows=correction_rows())
-            .prefetch_related(
-                Prefetch(
-                    "translations",
-                    queryset=ArticleTranslation.objects.readable_in(language).defer(
-                        "body", "source_headline", "source_standfirst", "source_body"
-                    ),
-                    to_attr="feed_translations",
-                )
-            )[:MAX_ITEMS]
-        )
-        entries = [
-            FeedEntry(article, next(iter(article.feed_translations), None), scope.request)
-            for article in articles
-        ]
-        # What the feed shows, for CDN purges (cache.py).
+        articles = self.filter_articles(Article.objects.published(), scope.subject)
+        readers = read(for_readers(articles, language, body=True)[:MAX_ITEMS], language)
+        # What the feed shows, for CDN purges (cache/).
         subject = [cache.key(scope.subject)] if scope.subject is not None else []
-        articles = [cache.key(entry.article) for entry in entries]
-        cache.shows(scope.request, cache.FEEDS, cache.LIST, *subject, *articles)
-        return entries
+        shown = [cache.key(reader.article) for reader in readers]
+        cache.shows(scope.request, cache.FEEDS, cache.LIST, *subject, *shown)
+        return [FeedItem(reader, scope.request) for reader in readers]
 
     def title(self, scope):
         return settings.PUBLISHER_NAME
@@ -267,49 +216,66 @@ class ArticleFeed(Feed):
         return absolute_url(reverse("articles:home"), scope.request)
 
     def item_title(self, entry):
-        return entry.text.headline
+        reader, _request = entry
+        return reader.headline
 
     def item_link(self, entry):
-        return entry.link
+        reader, request = entry
+        return absolute(reader.canonical_url, request)
 
     def item_description(self, entry):
-        return entry.content_html()
+        reader, _request = entry
+        return content_html(reader)
 
     def item_pubdate(self, entry):
-        return entry.article.published_at
+        reader, _request = entry
+        return reader.published_at
 
     def item_updateddate(self, entry):
-        # What readers were told changed (corrections, updates), not every silent save.
-        article = entry.article
-        dates = [date for date in (article.published_at, article.revised_at) if date]
-        return max(dates) if dates else article.updated_at
+        # When readers were last told of a change (reading.ReaderArticle.modified_at).
+        reader, _request = entry
+        return reader.modified_at
 
     def item_author_name(self, entry):
-        return entry.authors[0]["name"] if entry.authors else None
+        authors = self.authors(entry)
+        return authors[0]["name"] if authors else None
 
     def item_author_link(self, entry):
-        return entry.authors[0]["url"] if entry.authors else None
+        authors = self.authors(entry)
+        return authors[0]["url"] if authors else None
+
+    @staticmethod
+    def authors(entry) -> list[dict]:
+        reader, request = entry
+        return [
+            {"name": author.name, "url": absolute(author.get_absolute_url(), request)}
+            for author in reader.authors
+        ]
 
     def item_categories(self, entry):
-        return [tag.name for tag in entry.article.tags.all()]
+        reader, _request = entry
+        return [tag.name for tag in reader.tags]
 
     def item_enclosures(self, entry):
-        image = entry.article.lead_image
-        if not image:
+        reader, request = entry
+        if reader.image is None:
             return []
         try:
-            length = image.size
+            length = reader.image.file.size
         except OSError:  # the file is missing from storage; the feed still goes out
             length = 0
-        mime_type = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
-        return [feedgenerator.Enclosure(entry.image_url, str(length), mime_type)]
+        mime_type = mimetypes.guess_type(reader.image.name)[0] or "application/octet-stream"
+        return [
+            feedgenerator.Enclosure(absolute(reader.image.url, request), str(length), mime_type)
+        ]
 
     def item_extra_kwargs(self, entry):
+        reader, request = entry
         return {
-            "authors": entry.authors,
-            "summary": entry.text.standfirst,
-            "image": entry.image_url,
-            "language": entry.text.language,
+            "authors": self.authors(entry),
+            "summary": reader.standfirst,
+            "image": absolute(reader.image.url, request) if reader.image else None,
+            "language": reader.text_language,
         }
 
 
@@ -344,8 +310,7 @@ class TagFeed(ArticleFeed):
     """A tag's articles; a tag on nothing published does not reveal itself (404)."""
 
     def get_subject(self, slug):
-        published = self.filter_articles(Article.objects.published(), OuterRef("pk"))
-        return get_object_or_404(Tag.objects.filter(Exists(published)), slug=slug)
+        return get_object_or_404(Article.objects.published().tags(), slug=slug)
 
     def filter_articles(self, articles, tag):
         return articles.filter(tags=tag)
@@ -368,8 +333,7 @@ class AuthorFeed(ArticleFeed):
     """An author's articles; an author with nothing published has no feed (404)."""
 
     def get_subject(self, slug):
-        published = Article.objects.published().filter(bylines__author=OuterRef("pk"))
-        return get_object_or_404(Author.objects.filter(Exists(published)), slug=slug)
+        return get_object_or_404(Article.objects.published().authors(), slug=slug)
 
     def filter_articles(self, articles, author):
         # A subquery rather than a join: two bylines of one author must not list an article twice.

@@ -21,9 +21,9 @@ best first, with:
 
 - `search_rank`: higher is better. PostgreSQL: ts_rank of the shown text, weighted headline
   (A), standfirst (B), body (C). SQLite: 1 when every word is in the shown headline, else 0.
-- `reader_translations`: prefetched, a list holding the published translation into `language`
-  that was searched and is to be shown, or empty when the original was. The readers' views
-  dress the article in it (headline, standfirst, summary, slug, language) as on every other list.
+- everything reading.ReaderArticle reads (reading.for_readers()), `reader_translations` among
+  it: a list holding the published translation into `language` that was searched and is to be
+  shown, or empty when the original was.
 
 Order: `search_rank` descending, then newest first (undated last), then primary key, so that
 pages never overlap. An empty query (after trimming) finds nothing, not everything.
@@ -47,7 +47,7 @@ import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import conditional_escape
@@ -55,6 +55,7 @@ from django.utils.safestring import mark_safe
 
 from .languages import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, search_config
 from .models import Article, ArticleTranslation
+from .reading import for_readers
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
@@ -90,15 +91,15 @@ def search(query: str, language: str, *, now=None):
         found, rank, snippet = _full_text_search(query, language, originals, reader_translations)
     else:
         found, rank, snippet = _word_search(query, originals, reader_translations)
-    return (
+    results = (
         Article.objects.published(now)
         .filter(found)
         .annotate(search_rank=rank, search_snippet=snippet)
         .order_by(F("search_rank").desc(), F("published_at").desc(nulls_last=True), "-pk")
-        .prefetch_related(
-            Prefetch("translations", queryset=reader_translations, to_attr="reader_translations")
-        )
     )
+    # The translation read for each result is the one searched: the published one into
+    # `language`, as on every list.
+    return for_readers(results, language)
 
 
 def ranked_only_the_newest(found: int) -> bool:

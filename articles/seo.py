@@ -1,11 +1,11 @@
 """What search engines and social networks read: JSON-LD and <head> metadata, as plain data.
 
-Plain functions from an article (or a page's texts) to dicts; templates only print them, through
+Plain functions from an article as a reader sees it (reading.ReaderArticle), or from a page's
+texts, to dicts; templates only print them, through
 `{{ data|jsonld }}` and `{% seo_head meta %}` (articles/templatetags/seo.py). Every URL in the
 output is absolute, built by `site.absolute_url`, so DJANGO_SITE_URL is honoured everywhere.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from .languages import og_locale, url_language
-from .markdown import collapse_whitespace, opening_sentence, plain_text, truncate_on_word
-from .models import BylineRole, CorrectionKind, translators_from_rows
+from .markdown import collapse_whitespace, plain_text, truncate_on_word
+from .models import BylineRole
 from .site import absolute_url
 
 HEADLINE_LIMIT = 110  # Google's limit for a NewsArticle headline.
@@ -30,9 +30,6 @@ ROLE_PROPERTIES = {
     BylineRole.PHOTOGRAPHER: "contributor",
     BylineRole.TRANSLATOR: "translator",
 }
-# Notes that say the article was wrong or unclear; updates and editor's notes are not
-# corrections, and schema.org `correction` would misreport them as such.
-CORRECTING_KINDS = (CorrectionKind.CORRECTION, CorrectionKind.CLARIFICATION)
 
 
 # Text -------------------------------------------------------------------------------------------
@@ -67,66 +64,23 @@ def default_image(request) -> dict:
     return {**_static_image(settings.DEFAULT_SOCIAL_IMAGE, request), "alt": settings.PUBLISHER_NAME}
 
 
-def lead_image(article, request) -> dict | None:
+def lead_image(reader, request) -> dict | None:
     """The article's lead image as {url, width, height, alt, caption, credit}, or None."""
-    if not article.lead_image:
+    image = reader.image
+    if image is None:
         return None
     return {
-        "url": _absolute(article.lead_image.url, request),
-        "width": article.lead_image_width,
-        "height": article.lead_image_height,
-        "alt": article.lead_image_alt,
-        "caption": article.lead_image_caption,
-        "credit": article.lead_image_credit,
+        "url": _absolute(image.url, request),
+        "width": image.width,
+        "height": image.height,
+        "alt": image.alt,
+        "caption": image.caption,
+        "credit": image.credit,
     }
 
 
-# The text a page shows --------------------------------------------------------------------------
-
-
-@dataclass
-class _Shown:
-    """The original, or one of its translations: what the page's metadata describes."""
-
-    headline: str
-    description: str
-    language: str
-    path: str
-    modified: datetime | None
-
-
-def _original_language(article) -> str:
-    # The article views dress an article in the translation they show (views.show_translation)
-    # and keep its own language aside.
-    return getattr(article, "original_language", article.language)
-
-
-def _shown(article, translation) -> _Shown:
-    text = translation or article
-    if translation is None:
-        path = article.get_original_url()
-        modified = [article.updated_at, article.revised_at]
-    else:
-        path = translation.get_absolute_url()
-        # Corrections are the article's and are shown with every language of it.
-        modified = [translation.updated_at, article.revised_at]
-    # A scheduled article may have been saved before it went out; it cannot change before.
-    modified.append(article.published_at)
-    return _Shown(
-        headline=collapse_whitespace(text.headline),
-        description=collapse_whitespace(text.standfirst) or opening_sentence(text.body_html),
-        language=text.language,
-        path=path,
-        modified=max((value for value in modified if value is not None), default=None),
-    )
-
-
-def _published_translations(article, translation, translations) -> list:
-    """The translations to announce: those given, and the one shown, once per language."""
-    found = {t.language: t for t in translations}
-    if translation is not None:
-        found.setdefault(translation.language, translation)
-    return [found[language] for language in sorted(found)]
+def _headline(reader) -> str:
+    return collapse_whitespace(reader.headline)
 
 
 # JSON-LD ----------------------------------------------------------------------------------------
@@ -162,44 +116,33 @@ def _image_object(image: dict) -> dict:
     return data
 
 
-def _people(article, translation, request) -> dict:
+def _people(reader, request) -> dict:
     """`author` (always), and `editor`, `contributor`, `translator` when the bylines have them."""
     people: dict[str, list] = {}
-    for byline in article.bylines.all():
+    for byline in reader.bylines:
         key = "author" if byline.role in WRITING_ROLES else ROLE_PROPERTIES.get(byline.role)
         if key:
             people.setdefault(key, []).append(byline.author)
-    if translation is not None:
-        # Translation pages fetch the translators with the translation (translator_rows).
-        translators = (
-            translators_from_rows(translation)
-            if hasattr(translation, "translator_rows")
-            else translation.translators.all()
-        )
-        people.setdefault("translator", []).extend(translators)
+    if reader.translators:
+        people.setdefault("translator", []).extend(reader.translators)
     data = {}
     for key, authors in people.items():
         unique = list({author.pk: author for author in authors}.values())
         data[key] = [_person(author, request) for author in unique]
-    if article.unsigned or not data.get("author"):
+    if reader.unsigned or not data.get("author"):
         # An editorial or a brief: the publication itself answers for it.
         data["author"] = [{"@type": "Organization", "name": settings.PUBLISHER_NAME}]
     return data
 
 
-def _corrections(article) -> list[dict]:
-    # Article pages fetch the notes with the article (loaded_corrections): no query here.
-    notes = getattr(article, "loaded_corrections", None)
-    if notes is None:
-        notes = article.corrections.all()
+def _corrections(reader) -> list[dict]:
     return [
         {
             "@type": "CorrectionComment",
             "text": plain_text(note.text_html) or collapse_whitespace(note.text),
             "datePublished": iso_datetime(note.noted_at),
         }
-        for note in notes
-        if note.kind in CORRECTING_KINDS
+        for note in reader.correcting_notes
     ]
 
 
@@ -210,46 +153,44 @@ def _work(url: str, language: str | None = None) -> dict:
     return data
 
 
-def news_article(article, request, *, translation=None, translations=()) -> dict:
-    """schema.org NewsArticle for the page showing `article`, or its `translation` if given.
-
-    `translations`: the article's published translations (ArticleTranslation.objects.published()),
-    listed as `workTranslation` on the original's page.
-    """
-    shown = _shown(article, translation)
-    url = _absolute(shown.path, request)
+def news_article(reader, request) -> dict:
+    """schema.org NewsArticle for the page showing `reader` (a reading.ReaderArticle): the
+    original, naming its published translations as `workTranslation`, or a translation, naming
+    its original as `translationOfWork`."""
+    url = _absolute(reader.canonical_url, request)
+    language = reader.text_language
     # Author and section pages in the language of the text, whatever the reader's interface.
-    with override(url_language(shown.language)):
-        people = _people(article, translation, request)
-        section = str(article.section.localized("name", shown.language))
+    with override(url_language(language)):
+        people = _people(reader, request)
+        section = str(reader.section_name_in(language))
         data = {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
             "@id": f"{url}#article",
             "mainEntityOfPage": {"@type": "WebPage", "@id": url},
             "url": url,
-            "headline": truncate_on_word(shown.headline, HEADLINE_LIMIT),
-            "description": shown.description,
-            "inLanguage": shown.language,
+            "headline": truncate_on_word(_headline(reader), HEADLINE_LIMIT),
+            "description": reader.summary,
+            "inLanguage": language,
             **people,
             "publisher": publisher(request),
         }
-    if article.published_at is not None:
-        data["datePublished"] = iso_datetime(article.published_at)
-    if shown.modified is not None:
-        data["dateModified"] = iso_datetime(shown.modified)
-    data["image"] = _image_object(lead_image(article, request) or default_image(request))
+    if reader.published_at is not None:
+        data["datePublished"] = iso_datetime(reader.published_at)
+    if reader.modified_at is not None:
+        data["dateModified"] = iso_datetime(reader.modified_at)
+    data["image"] = _image_object(lead_image(reader, request) or default_image(request))
     data["articleSection"] = section
-    if keywords := [tag.name for tag in article.tags.all()]:
+    if keywords := [tag.name for tag in reader.tags]:
         data["keywords"] = keywords
-    if corrections := _corrections(article):
+    if corrections := _corrections(reader):
         data["correction"] = corrections
-    if translation is not None:
-        data["translationOfWork"] = _work(_absolute(article.get_original_url(), request))
-    elif translations:
+    if reader.is_translation:
+        data["translationOfWork"] = _work(_absolute(reader.original_url, request))
+    elif reader.public_translations:
         data["workTranslation"] = [
             _work(_absolute(t.get_absolute_url(), request), t.language)
-            for t in _published_translations(article, None, translations)
+            for t in reader.public_translations
         ]
     return data
 
@@ -317,33 +258,25 @@ def page_meta(
     }
 
 
-def article_meta(article, request, *, translation=None, translations=()) -> dict:
-    """`page_meta` for an article page (the original, or its `translation`), with article:* tags.
-
-    `translations`: the article's published translations; they and the original become the
-    hreflang alternates, the original also `x-default`.
-    """
-    shown = _shown(article, translation)
-    original = article.get_original_url()
-    alternates = [(_original_language(article), original)] + [
-        (t.language, t.get_absolute_url())
-        for t in _published_translations(article, translation, translations)
-    ]
+def article_meta(reader, request) -> dict:
+    """`page_meta` for an article page (a reading.ReaderArticle), with article:* tags: every
+    page of the article as an hreflang alternate, the first (the original) also x-default."""
+    pages = reader.pages
     meta = page_meta(
         request,
-        title=shown.headline,
-        description=shown.description,
-        canonical=shown.path,
+        title=_headline(reader),
+        description=reader.summary,
+        canonical=reader.canonical_url,
         og_type="article",
-        image=lead_image(article, request),
-        locale=shown.language,
-        alternates=alternates,
-        x_default=original,
+        image=lead_image(reader, request),
+        locale=reader.text_language,
+        alternates=pages,
+        x_default=pages[0][1] if pages else reader.original_url,
     )
     meta["og"]["article"] = {
-        "published_time": iso_datetime(article.published_at),
-        "modified_time": iso_datetime(shown.modified),
-        "section": str(article.section.localized("name", shown.language)),
-        "tags": [tag.name for tag in article.tags.all()],
+        "published_time": iso_datetime(reader.published_at),
+        "modified_time": iso_datetime(reader.modified_at),
+        "section": str(reader.section_name_in(reader.text_language)),
+        "tags": [tag.name for tag in reader.tags],
     }
     return meta

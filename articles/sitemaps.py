@@ -14,24 +14,15 @@ from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q
-from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
-from taggit.models import Tag
 
 from . import cache
 from .languages import default_language, site_language_codes, url_language
-from .models import (
-    Article,
-    ArticleTranslation,
-    Author,
-    Byline,
-    Section,
-    TaggedArticle,
-    article_page_url,
-)
+from .models import Article, ArticleTranslation, Section, article_page_url
+from .reading import ReaderArticle, modified_expression
 from .site import absolute_url, site_origin
 
 
@@ -49,20 +40,10 @@ def listed_originals():
 
 def public_translations(lookup="translations"):
     return Prefetch(
-        lookup, queryset=ArticleTranslation.objects.published(), to_attr="public_translations"
+        lookup,
+        queryset=ArticleTranslation.objects.published().only("article_id", "language", "slug"),
+        to_attr="public_translations",
     )
-
-
-def versions(article) -> list[tuple[str, str]]:
-    """(language, path) of each page of an article: its original, then its translations.
-
-    Needs `article.public_translations` (see public_translations()).
-    """
-    pages = [(t.language, t.get_absolute_url()) for t in article.public_translations]
-    home = url_language(article.language)
-    if home == article.language or all(language != home for language, _path in pages):
-        pages.insert(0, (article.language, article.get_original_url()))
-    return pages
 
 
 class SiteSitemap(Sitemap):
@@ -86,11 +67,18 @@ class SiteSitemap(Sitemap):
 class ArticleVersionsSitemap(SiteSitemap):
     """Pages of articles, each with hreflang alternates to the article's other pages."""
 
-    # The newest change an item's page shows, for get_latest_lastmod().
-    lastmod_expression = None
-
-    def article_of(self, item):
+    def read(self, item) -> ReaderArticle:
         raise NotImplementedError
+
+    def reader(self, item) -> ReaderArticle:
+        """The page as readers see it, made once per item (location, lastmod, alternates)."""
+        readers = self.__dict__.setdefault("readers", {})
+        if item not in readers:
+            readers[item] = self.read(item)
+        return readers[item]
+
+    # The newest change an item's page shows, for get_latest_lastmod().
+    lastmod_expression = modified_expression()
 
     @cached_property
     def summary(self) -> dict:
@@ -106,10 +94,16 @@ class ArticleVersionsSitemap(SiteSitemap):
     def get_latest_lastmod(self):
         return self.summary["latest"]
 
+    def location(self, item):
+        return self.reader(item).canonical_url
+
+    def lastmod(self, item):
+        return self.reader(item).modified_at
+
     def get_urls(self, page=1, site=None, protocol=None):
         urls = super().get_urls(page=page, site=site, protocol=protocol)
         for url in urls:
-            pages = versions(self.article_of(url["item"]))
+            pages = self.reader(url["item"]).pages
             if len(pages) > 1:
                 url["alternates"] = [
                     {"lang_code": language, "location": self.origin + path}
@@ -125,23 +119,17 @@ class ArticleSitemap(ArticleVersionsSitemap):
         return (
             listed_originals()
             .prefetch_related(public_translations())
-            .only("slug", "language", "updated_at", "revised_at", "published_at")
+            .only("slug", "language", "revised_at", "published_at")
         )
 
-    def article_of(self, article):
-        return article
-
-    def location(self, article):
-        return article.get_original_url()
-
-    lastmod_expression = Greatest("updated_at", Coalesce("revised_at", "updated_at"))
-
-    def lastmod(self, article):
-        return max(date for date in (article.updated_at, article.revised_at) if date)
+    def read(self, article):
+        return ReaderArticle(article, url_language(article.language))
 
 
 class TranslationSitemap(ArticleVersionsSitemap):
     """Every published translation at its own address."""
+
+    lastmod_expression = modified_expression("article__")
 
     def items(self):
         return (
@@ -151,25 +139,16 @@ class TranslationSitemap(ArticleVersionsSitemap):
             .only(
                 "language",
                 "slug",
-                "updated_at",
                 "article__slug",
                 "article__language",
                 "article__revised_at",
+                "article__published_at",
             )
             .order_by("pk")
         )
 
-    def article_of(self, translation):
-        return translation.article
-
-    def location(self, translation):
-        return translation.get_absolute_url()
-
-    lastmod_expression = Greatest("updated_at", Coalesce("article__revised_at", "updated_at"))
-
-    def lastmod(self, translation):
-        # A correction to the original is shown with its translations too.
-        return max(d for d in (translation.updated_at, translation.article.revised_at) if d)
+    def read(self, translation):
+        return ReaderArticle(translation.article, translation.language, translation)
 
 
 class ListingSitemap(SiteSitemap):
@@ -189,8 +168,7 @@ class TagSitemap(ListingSitemap):
     """Tags on published articles; the others have no public page."""
 
     def items(self):
-        tagged = TaggedArticle.objects.filter(content_object__in=Article.objects.published())
-        return Tag.objects.filter(pk__in=tagged.values("tag")).order_by("name")
+        return Article.objects.published().tags().order_by("name")
 
     def location(self, tag):
         return reverse("articles:tag-detail", kwargs={"slug": tag.slug})
@@ -200,8 +178,7 @@ class AuthorSitemap(ListingSitemap):
     """Authors of published articles; the others have no public page."""
 
     def items(self):
-        bylines = Byline.objects.filter(article__in=Article.objects.published())
-        return Author.objects.filter(pk__in=bylines.values("author")).only("slug")
+        return Article.objects.published().authors().only("slug")
 
 
 @dataclass(frozen=True)

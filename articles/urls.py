@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from .views import article, lists, preview
 
 
 class UnicodeSlugConverter:
@@ -20,22 +20,24 @@ register_converter(UnicodeSlugConverter, "uslug")
 app_name = "articles"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article-detail"),
-    path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section-detail"),
-    path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag-detail"),
-    path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author-detail"),
-    path("archive/<int:year>/", views.ArchiveView.as_view(), name="archive-year"),
-    path("archive/<int:year>/<int:month>/", views.ArchiveView.as_view(), name="archive-month"),
-    path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
-    path("search/", views.SearchView.as_view(), name="search"),
-    path("preview/articles/<int:pk>/", views.ArticlePreviewView.as_view(), name="article-preview"),
+    path("", lists.HomeView.as_view(), name="home"),
+    path("articles/<slug:slug>/", article.ArticleDetailView.as_view(), name="article-detail"),
+    path("sections/<slug:slug>/", lists.SectionDetailView.as_view(), name="section-detail"),
+    path("tags/<uslug:slug>/", lists.TagDetailView.as_view(), name="tag-detail"),
+    path("authors/<slug:slug>/", lists.AuthorDetailView.as_view(), name="author-detail"),
+    path("archive/<int:year>/", lists.ArchiveView.as_view(), name="archive-year"),
+    path("archive/<int:year>/<int:month>/", lists.ArchiveView.as_view(), name="archive-month"),
+    path("corrections/", lists.CorrectionListView.as_view(), name="corrections"),
+    path("search/", lists.SearchView.as_view(), name="search"),
+    path(
+        "preview/articles/<int:pk>/", preview.ArticlePreviewView.as_view(), name="article-preview"
+    ),
     path(
         "preview/translations/<int:pk>/",
-        views.TranslationPreviewView.as_view(),
+        preview.TranslationPreviewView.as_view(),
         name="translation-preview",
     ),
-    path("preview/share/<str:token>/", views.SharedPreviewView.as_view(), name="shared-preview"),
+    path("preview/share/<str:token>/", preview.SharedPreviewView.as_view(), name="shared-preview"),
 ]
 
 # Imported here, not at the top: the feeds' tag addresses need "uslug", registered above.

@@ -264,8 +264,9 @@ def test_a_search_takes_the_same_number_of_queries_however_many_results(
     django_assert_max_num_queries,
 ):
     def count_results():
-        # The results and their translations: two queries, for one result or for many.
-        with django_assert_max_num_queries(2):
+        # The results, and what a reader sees of them (translations, bylines, tags): four
+        # queries, for one result or for many.
+        with django_assert_max_num_queries(4):
             return len(search("harbour", "de"))
 
     translate(make_article(headline="Harbour one"), headline="Hafen eins", body="harbour")
@@ -283,7 +284,8 @@ def test_results_paginate_in_the_database(django_assert_num_queries):
     for n in range(5):
         make_article(headline=f"Harbour {n}", published_at=days_ago(n))
 
-    with django_assert_num_queries(3):  # count, the page, the page's translations
+    # The count, the page, and the page's translations, bylines and tags.
+    with django_assert_num_queries(5):
         page = Paginator(search("harbour", "en"), 2).page(2)
         headlines = [article.headline for article in page]
 

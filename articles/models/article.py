@@ -5,7 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +13,7 @@ from django.utils.translation import override
 from imagekit.models import ImageSpecField
 from imagekit.processors import ResizeToFit
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 
 from ..images import validate_image
 from ..languages import url_language
@@ -175,6 +175,19 @@ class ArticleQuerySet(models.QuerySet):
         """Section, bylines with authors, and tags, in a fixed number of queries for any count."""
         return self.select_related("section").prefetch_related(*article_relations())
 
+    def tags(self):
+        """The tags on any of these articles: `published().tags()` are the public ones, which
+        have pages, feeds and a place in the sitemap."""
+        tagged = TaggedArticle.objects.filter(tag=OuterRef("pk"), content_object__in=self)
+        return Tag.objects.filter(Exists(tagged))
+
+    def authors(self):
+        """The authors in the bylines of any of these articles: `published().authors()` are
+        the public ones, which have pages, feeds and a place in the sitemap."""
+        return Author.objects.filter(
+            Exists(Byline.objects.filter(author=OuterRef("pk"), article__in=self))
+        )
+
 
 def article_relations():
     """The prefetches every article page and teaser needs (see with_relations)."""
@@ -334,10 +347,7 @@ class Article(EditedRecord):
 
     def get_original_url(self):
         """The article in its own language: the canonical address of the original."""
-        # A page showing a translation dresses the article in it and keeps these two aside.
-        slug = getattr(self, "original_slug", self.slug)
-        language = getattr(self, "original_language", self.language)
-        return article_page_url(slug, language)
+        return article_page_url(self.slug, self.language)
 
     def natural_key(self):
         return (self.slug,)

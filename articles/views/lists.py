@@ -1,0 +1,235 @@
+"""Lists of articles: the front page, sections, tags, authors, archives, search, corrections."""
+
+from datetime import date
+
+from django.core.paginator import InvalidPage, Page
+from django.db.models import Count, Prefetch, Window
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.generic import ListView
+
+from .. import cache
+from ..models import Article, ArticleTranslation, Author, Byline, Correction, Section
+from ..models.rows import local_texts
+from ..reading import CORRECTING_KINDS, ReaderArticle
+from ..search import clean_query, ranked_only_the_newest, search
+from .mixins import PageMetaMixin, ReaderListMixin, SurrogateKeysMixin, page_number
+
+
+class PublishedArticleListView(ReaderListMixin, ListView):
+    pass
+
+
+class HomeView(PublishedArticleListView):
+    """The front page: the lead story, the latest news, and the newest of each section.
+
+    Later pages (?page=2, …) list older articles plainly.
+    """
+
+    template_name = "articles/home.html"
+
+    def surrogate_keys(self, context):
+        return {cache.HOME, *super().surrogate_keys(context)}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        readers = context["readers"]
+        if context["page_obj"].number == 1 and readers:
+            by_section = {}
+            for reader in readers[7:]:
+                by_section.setdefault(reader.section, []).append(reader)
+            context.update(
+                lead=readers[0],
+                latest=readers[1:7],
+                sections=sorted(by_section.items(), key=lambda item: item[0].position),
+            )
+        return context
+
+
+class SectionDetailView(PublishedArticleListView):
+    template_name = "articles/section_detail.html"
+
+    def meta_title(self):
+        return self.section.localized("name")
+
+    def meta_description(self):
+        return self.section.localized("description") or _("Articles in %(section)s") % {
+            "section": self.section.localized("name")
+        }
+
+    def get_articles(self):
+        self.section = get_object_or_404(
+            Section.objects.annotate(**local_texts(Section, "name", "description")),
+            slug=self.kwargs["slug"],
+        )
+        return super().get_articles().filter(section=self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
+
+    def surrogate_keys(self, context):
+        return {cache.key(self.section), *super().surrogate_keys(context)}
+
+
+class TagDetailView(PublishedArticleListView):
+    template_name = "articles/tag_detail.html"
+
+    def meta_title(self):
+        return self.tag.name
+
+    def meta_description(self):
+        return _("Articles about %(tag)s") % {"tag": self.tag.name}
+
+    def get_articles(self):
+        # A tag used only on drafts must not reveal itself.
+        self.tag = get_object_or_404(Article.objects.published().tags(), slug=self.kwargs["slug"])
+        return super().get_articles().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+    def surrogate_keys(self, context):
+        return {cache.key(self.tag), *super().surrogate_keys(context)}
+
+
+class AuthorDetailView(PublishedArticleListView):
+    template_name = "articles/author_detail.html"
+
+    def meta_title(self):
+        return self.author.name
+
+    def meta_description(self):
+        return self.author.localized("bio") or _("Articles by %(name)s") % {
+            "name": self.author.name
+        }
+
+    def get_articles(self):
+        # An author with nothing published has no public page.
+        self.author = get_object_or_404(
+            Article.objects.published()
+            .authors()
+            .annotate(**local_texts(Author, "job_title", "bio")),
+            slug=self.kwargs["slug"],
+        )
+        # A subquery, not a join + DISTINCT: the list's index then serves its order.
+        bylines = Byline.objects.filter(author=self.author).values("article_id")
+        return super().get_articles().filter(pk__in=bylines)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+    def surrogate_keys(self, context):
+        return {cache.key(self.author), *super().surrogate_keys(context)}
+
+
+class ArchiveView(PublishedArticleListView):
+    """Articles published in a year, or in one month of it (in the site's time zone)."""
+
+    template_name = "articles/archive.html"
+
+    def meta_title(self):
+        if "month" in self.kwargs:
+            return date_format(self.period, "YEAR_MONTH_FORMAT")
+        return str(self.period.year)
+
+    def meta_description(self):
+        return _("Articles published in %(period)s") % {"period": self.meta_title()}
+
+    def get_articles(self):
+        year, month = self.kwargs["year"], self.kwargs.get("month")
+        if not 1 <= year <= 9999 or (month is not None and not 1 <= month <= 12):
+            raise Http404
+        self.period = date(year, month or 1, 1)
+        articles = super().get_articles().filter(published_at__year=year)
+        return articles.filter(published_at__month=month) if month else articles
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            period=self.period, monthly="month" in self.kwargs, **kwargs
+        )
+
+
+class SearchView(PublishedArticleListView):
+    """Full-text search of what a reader of this language can read (see search.py)."""
+
+    template_name = "articles/search.html"
+
+    def paginate_queryset(self, queryset, page_size):
+        """The one list that says how many it found: counted in the page's own query (a
+        window over the matches), not by a COUNT(*) that would match them all again."""
+        number = page_number(self.request, self.page_kwarg)
+        start = (number - 1) * page_size
+        rows = list(queryset.annotate(found=Window(Count("pk")))[start : start + page_size])
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        paginator.count = rows[0].found if rows else 0 if number == 1 else queryset.count()
+        try:
+            paginator.validate_number(number)
+        except InvalidPage as error:
+            raise Http404 from error
+        page = Page(rows, number, paginator)
+        return paginator, page, rows, paginator.num_pages > 1
+
+    def meta_title(self):
+        return _("Search: %(query)s") % {"query": self.query} if self.query else _("Search")
+
+    def meta_description(self):
+        return _("Search our articles.")
+
+    def get_queryset(self):
+        self.query = clean_query(self.request.GET.get("q", ""))
+        return search(self.query, get_language())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(query=self.query, **kwargs)
+        found = context["paginator"].count
+        context["capped"] = found if ranked_only_the_newest(found) else None
+        return context
+
+
+class CorrectionListView(SurrogateKeysMixin, PageMetaMixin, ListView):
+    """Every correction and clarification on a published article, newest first."""
+
+    template_name = "articles/correction_list.html"
+    context_object_name = "corrections"
+    paginate_by = 50
+
+    def meta_title(self):
+        return _("Corrections and clarifications")
+
+    def meta_description(self):
+        return _("Every correction and clarification we have made to our reporting.")
+
+    def get_queryset(self):
+        return (
+            Correction.objects.filter(
+                article__in=Article.objects.published(), kind__in=CORRECTING_KINDS
+            )
+            .select_related("article")
+            .defer("article__search_document", "article__body", "article__body_html")
+            .prefetch_related(
+                Prefetch(
+                    "article__translations",
+                    queryset=ArticleTranslation.objects.readable_in(get_language()).defer(
+                        "body", "body_html", "source_headline", "source_standfirst", "source_body"
+                    ),
+                    to_attr="reader_translations",
+                )
+            )
+            .order_by("-noted_at", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        language = get_language()
+        context["corrections"] = [
+            (correction, ReaderArticle(correction.article, language))
+            for correction in context["corrections"]
+        ]
+        return context
+
+    def surrogate_keys(self, context):
+        articles = {cache.key(reader.article) for _note, reader in context["corrections"]}
+        return {cache.LIST, *articles}
