@@ -6,6 +6,11 @@ from .models import Section
 from .models.rows import local_text
 
 
+def publisher(request):
+    """The publisher's name (settings.PUBLISHER_NAME) for the masthead, footer and titles."""
+    return {"publisher_name": settings.PUBLISHER_NAME}
+
+
 def site_navigation(request):
     # Lazy: evaluated (one query) only by templates that draw the navigation.
     return {

@@ -17,7 +17,7 @@ from django.template import loader
 from django.utils import translation
 from django.views import defaults
 
-from .context_processors import language_links
+from .context_processors import language_links, publisher
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,12 @@ def service_unavailable(request) -> HttpResponse:
     """
     language = translation.get_language_from_request(request, check_path=True)
     with translation.override(language):
-        context = {"LANGUAGE_CODE": language, "status_code": 503, **language_links(request)}
+        context = {
+            "LANGUAGE_CODE": language,
+            "status_code": 503,
+            **language_links(request),
+            **publisher(request),
+        }
         body = loader.get_template("503.html").render(context)
     response = HttpResponse(body, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "articles.context_processors.site_navigation",
                 "articles.context_processors.language_links",
+                "articles.context_processors.publisher",
             ],
         },
     },

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from articles.models import Article
+from articles.roles import EDITORS
 
 LOCAL_EDITOR_USERNAME = "editor"
 
@@ -37,7 +38,7 @@ def bootstrap_local_site(dry_run: bool = False) -> BootstrapResult:
                 editor = User.objects.create_superuser(
                     LOCAL_EDITOR_USERNAME, email="", password=result.password
                 )
-                editor.groups.add(Group.objects.get(name="Editors"))
+                editor.groups.add(Group.objects.get(name=EDITORS.name))
     return result
 
 
