@@ -13,8 +13,9 @@ is never stored. DJANGO_PAGE_CACHE=false turns it all off.
 
 The same pages may be kept by a CDN (Varnish: deploy/varnish/, docs/caching.md). Each public
 response names what it shows in surrogate-key headers (views call shows()); every change
-purges the keys it touches (signals.py calls purge_on_commit(changed_keys(...))) through the
-purge backend once its transaction commits.
+purges the keys it touches (signals.py calls purge_on_commit(changed_keys(...))): once its
+transaction commits, a purge job (jobs.py) is stored, and a worker sends it through the purge
+backend, trying again while the CDN is down.
 """
 
 import contextlib
@@ -22,6 +23,7 @@ import hashlib
 import logging
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterable
@@ -33,6 +35,8 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.module_loading import import_string
+
+from . import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -342,8 +346,16 @@ def changed_keys(instance=None, raw=False, model=None, pk_set=None, **kwargs) ->
     return keys | {LIST}
 
 
+class PurgeFailed(Exception):
+    """The CDN did not take a purge; the purge job records it and tries again later."""
+
+
 class PurgeBackend:
-    """Where purges go: drops every cached page carrying any of the given surrogate keys."""
+    """Where purges go: drops every cached page carrying any of the given surrogate keys.
+
+    purge() runs in a worker (jobs.purge_pages), never in an editor's request; it raises
+    PurgeFailed when the CDN does not take the purge, so the job fails visibly and is retried.
+    """
 
     def purge(self, keys: list[str]) -> None:
         raise NotImplementedError
@@ -358,14 +370,16 @@ class NullBackend(PurgeBackend):
 
 class VarnishBackend(PurgeBackend):
     """Varnish with the xkey vmod (deploy/varnish/newsroom.vcl): one PURGE request to each
-    server, its keys in the xkey-purge header. A server that does not answer is logged and
-    skipped; a missed purge leaves pages until their s-maxage, it never fails an edit."""
+    server, its keys in the xkey-purge header. Every server is tried; if any does not answer
+    (or refuses), PurgeFailed names each with its reason, and the job purges them all again
+    later (a purge repeated is harmless)."""
 
     def __init__(self, urls: Iterable[str] | None = None, timeout: float = PURGE_TIMEOUT_SECONDS):
         self.urls = list(settings.VARNISH_URLS if urls is None else urls)
         self.timeout = timeout
 
     def purge(self, keys: list[str]) -> None:
+        failures = []
         for url in self.urls:
             request = urllib.request.Request(
                 url, method="PURGE", headers={"xkey-purge": " ".join(keys)}
@@ -374,20 +388,23 @@ class VarnishBackend(PurgeBackend):
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     logger.debug("Purged %s from %s: %s", keys, url, response.reason)
             except OSError as error:  # refused, timed out, or an HTTP error status
-                logger.warning("Could not purge %s from %s: %s", " ".join(keys), url, error)
+                failures.append(f"{url}: {why(error)}")
+        if failures:
+            raise PurgeFailed(f"Could not purge {' '.join(keys)} from {'; '.join(failures)}")
 
 
-def purge_backend() -> PurgeBackend:
-    return import_string(settings.PURGE_BACKEND)()
+def why(error: OSError) -> str:
+    """ "Connection refused", "timed out", "answered 403 Forbidden": why a request failed."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f"answered {error.code} {error.reason}"
+    reason = getattr(error, "reason", error)
+    return getattr(reason, "strerror", None) or str(reason)
 
 
-def purge(keys: Iterable[str]) -> None:
-    """Purge the pages carrying any of `keys` from the CDN, now."""
+def purge_keys(keys: Iterable[str]) -> list[str]:
+    """The keys one purge sends: sorted, and only ALL when ALL is among them."""
     keys = set(keys)
-    if ALL in keys:
-        keys = {ALL}
-    if keys:
-        purge_backend().purge(sorted(keys))
+    return [ALL] if ALL in keys else sorted(keys)
 
 
 class PurgeQueue(threading.local):
@@ -403,18 +420,20 @@ class PurgeQueue(threading.local):
 
     def add(self, keys: Iterable[str], using: str | None = None) -> None:
         self.keys.update(keys)
-        # robust: a failing purge backend is logged and never breaks the edit that committed.
+        # robust: a job that cannot be stored is logged, and never breaks the edit that committed.
         transaction.on_commit(self.send, using=using, robust=True)
 
     def send(self) -> None:
+        """Store one purge job with the keys gathered (none without a CDN: nothing to purge)."""
         keys, self.keys = self.keys, set()
-        if keys:
-            purge(keys)
+        if keys and edge_in_front():
+            jobs.purge_pages.enqueue(keys=purge_keys(keys))
 
 
 purge_queue = PurgeQueue()
 
 
 def purge_on_commit(keys: Iterable[str], using: str | None = None) -> None:
-    """Purge `keys` from the CDN once the current transaction commits (at once outside one)."""
+    """Purge `keys` from the CDN: a job stored once the current transaction commits (at once
+    outside one), run by a worker."""
     purge_queue.add(keys, using=using)

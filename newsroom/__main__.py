@@ -9,6 +9,7 @@ import argparse
 import hashlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -101,13 +102,35 @@ def run_site(address: str, debug: bool = False) -> int:
         manage("collectstatic", "--no-input", "--verbosity", "0", env=env)
     # Seeding and the first login are for this machine only; the command insists on debug.
     manage("bootstrap_local", "--site-url", url, env={**env, "DJANGO_DEBUG": "true"})
+    # Background jobs (CDN purges) are rows in the database; a worker beside the site runs them.
+    # Its own session: Ctrl+C reaches the site, and the worker gets one SIGTERM from here, on
+    # which it finishes the job it is running.
+    worker = subprocess.Popen(
+        [str(PYTHON), "manage.py", "db_worker"], cwd=BASE_DIR, env=env, start_new_session=True
+    )
+    print(f"Running background jobs in a worker (process {worker.pid}).", flush=True)
     print(f"\nServing the site at {url}/ (Ctrl+C to stop).\n", flush=True)
     options = [] if debug else ["--noreload"]
+    # Stopped with SIGTERM as with Ctrl+C: runserver and the worker stop with the site.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         manage("runserver", f"{shown_host}:{port}", *options, env=env)
     except KeyboardInterrupt:
         return 0
+    finally:
+        stop_worker(worker)
     return 0
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """Let the worker finish the job it is running, then stop; kill it after 30 s."""
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def run_tests(pytest_args: list[str]) -> int:

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "reversion",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -222,6 +224,13 @@ for _url in VARNISH_URLS:
         raise ImproperlyConfigured(
             f"DJANGO_VARNISH_URLS must start with http:// or https://, not {_url!r}."
         )
+
+# Background jobs (articles/jobs.py): Django's Tasks API with its database backend, so every
+# job is a row in the site's own database, kept through restarts and outages, and run by
+# `manage.py db_worker` on any number of machines. A job that fails is tried again, less and
+# less often, for DJANGO_JOB_RETRY_HOURS.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+JOB_RETRY_HOURS = env_int("DJANGO_JOB_RETRY_HOURS", 24)
 
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account
 # from one address, that account is refused from that address for the cool-off, even with the

@@ -84,3 +84,40 @@ def page_cache_on(settings, tmp_path):
     }
     yield
     caches["default"].clear()
+
+
+@pytest.fixture
+def run_jobs():
+    """Run the stored jobs that are due, in this process, as `manage.py db_worker` runs them
+    (its own run_task: results, errors and retries recorded alike). run_jobs(at=…) runs those
+    due by then, e.g. retries waiting for their delay. Returns the attempts run, in order."""
+    from django.db.models import Q
+    from django.utils import timezone
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    # Its run() loop would close the test's database connection; run_task() alone does not.
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="tests",
+        excluded_queue_names=[],
+    )
+
+    def run(at=None):
+        due = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
+            Q(run_after=get_date_max()) | Q(run_after__lte=at or timezone.now())
+        )
+        ran = []
+        while (result := due.first()) is not None:
+            result.claim(worker.worker_id)
+            worker.run_task(result)
+            ran.append(result)
+        return ran
+
+    return run

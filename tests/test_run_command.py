@@ -6,14 +6,18 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 
 from newsroom.__main__ import free_port, parse_address
+
+from .ports import free_ports
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -59,12 +63,13 @@ def serve(tmp_path):
     """Start `python -m newsroom run ADDRESS` on a fresh database; stop it afterwards."""
     processes = []
 
-    def serve_(address):
+    def serve_(address, **settings):
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
             "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
             "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
+            **settings,
         }
         for name in ("DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_HTTPS"):
             env.pop(name, None)
@@ -85,7 +90,7 @@ def serve(tmp_path):
                 base = match.group(1)
                 try:
                     fetch(base + "/en/")
-                    return base, output
+                    return base, output, env, process
                 except OSError:
                     pass
             if process.poll() is not None:
@@ -95,8 +100,13 @@ def serve(tmp_path):
 
     yield serve_
     for process in processes:
+        stop_run(process)
+
+
+def stop_run(process):
+    if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+    process.wait(timeout=40)
 
 
 def test_run_serves_the_readers_site_with_debug_off_and_prints_its_real_address(serve):
@@ -105,7 +115,7 @@ def test_run_serves_the_readers_site_with_debug_off_and_prints_its_real_address(
         busy.listen()
         taken = busy.getsockname()[1]
 
-        base, output = serve(f"127.0.0.1:{taken}")
+        base, output, *_ = serve(f"127.0.0.1:{taken}")
 
     assert base != f"http://127.0.0.1:{taken}"
     assert f"Port {taken} is in use; using {base.rsplit(':', 1)[1]} instead." in output
@@ -127,3 +137,49 @@ def test_run_serves_the_readers_site_with_debug_off_and_prints_its_real_address(
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 200
         assert response.headers["Content-Encoding"] == "gzip"
+
+
+class PurgeRecorder(BaseHTTPRequestHandler):
+    received: list[str] = []
+
+    def do_PURGE(self):
+        PurgeRecorder.received.append(self.headers["xkey-purge"])
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_run_starts_a_worker_for_background_jobs_and_stops_it_with_the_site(serve):
+    PurgeRecorder.received = []
+    cdn = HTTPServer(("127.0.0.1", 0), PurgeRecorder)
+    threading.Thread(target=cdn.serve_forever, daemon=True).start()
+    try:
+        _base, output, env, process = serve(
+            f"127.0.0.1:{free_ports(1)[0]}",
+            DJANGO_PURGE_BACKEND="varnish",
+            DJANGO_VARNISH_URLS=f"http://127.0.0.1:{cdn.server_port}",
+        )
+        worker = int(re.search(r"in a worker \(process (\d+)\)", output).group(1))
+        enqueue = "from articles.jobs import purge_pages; purge_pages.enqueue(keys=['all'])"
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", enqueue],
+            cwd=BASE_DIR,
+            env={**env, "DJANGO_DEBUG": "true"},
+            check=True,
+            capture_output=True,
+        )
+
+        for _ in range(300):
+            if PurgeRecorder.received:
+                break
+            time.sleep(0.2)
+        assert PurgeRecorder.received == ["all"], "the job was not run within 60 s"
+
+        stop_run(process)
+        with pytest.raises(ProcessLookupError):
+            os.kill(worker, 0)  # stopped with the site (and reaped by it)
+    finally:
+        cdn.shutdown()
+        cdn.server_close()

@@ -1,7 +1,10 @@
 from django import template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_tasks import TaskResultStatus
 
+from .. import jobs
+from ..cache import edge_in_front
 from ..models import Article, ArticleTranslation, PublicationState
 
 register = template.Library()
@@ -35,4 +38,21 @@ def desk_summary(context):
                 "url": f"{translations}?stale=yes",
             }
         )
+    if user.has_perm("django_tasks_database.view_dbtaskresult"):
+        rows += cdn_purge_rows()
     return {"rows": rows}
+
+
+def cdn_purge_rows() -> list[dict]:
+    """Purges waiting (first attempts and retries), and failed ones nobody tried again; shown
+    with a CDN in front, or while any is left from one."""
+    purges = jobs.results_of(jobs.purge_pages)
+    waiting = purges.filter(status=TaskResultStatus.READY).count()
+    failed = jobs.still_failed(purges).count()
+    if not (waiting or failed or edge_in_front()):
+        return []
+    url = f"{reverse('admin:django_tasks_database_dbtaskresult_changelist')}?job=purge_pages"
+    return [
+        {"label": _("CDN purges waiting"), "count": waiting, "url": f"{url}&status=waiting"},
+        {"label": _("CDN purges failed"), "count": failed, "url": f"{url}&status=failed"},
+    ]
