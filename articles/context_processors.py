@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import Resolver404, resolve, reverse, translate_url
 from django.utils.translation import override
 

@@ -33,7 +33,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import revisions
+from articles.editorial import revisions
 from articles.models import Article, Status
 
 from .factories import make_article, make_author, make_staff

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from articles import roles
-from articles.workflow import can_publish
+from articles.editorial.workflow import can_publish
 
 from .factories import make_article, make_author, make_staff
 
