@@ -33,8 +33,10 @@ def refresh_derived_fields(sender, instance, **kwargs):
 
 
 @receiver(post_save, sender=Article)
-def mark_translations_stale(sender, instance, raw=False, **kwargs):
+def mark_translations_stale(sender, instance, raw=False, update_fields=None, **kwargs):
     """Translations made from other text than the original's current one are stale."""
+    if update_fields is not None and "content_digest" not in update_fields:
+        return
     instance.translations.filter(is_stale=False).exclude(
         source_digest=instance.content_digest
     ).update(is_stale=True)
@@ -59,9 +61,11 @@ def give_tag_a_working_slug(sender, instance, raw=False, **kwargs):
 
 @receiver(pre_save, sender=Article)
 @receiver(pre_save, sender=ArticleTranslation)
-def keep_old_addresses(sender, instance, raw=False, **kwargs):
+def keep_old_addresses(sender, instance, raw=False, update_fields=None, **kwargs):
     """A published article or translation that changes its slug keeps its old address (301)."""
     if raw or instance.pk is None:
+        return
+    if update_fields is not None and "slug" not in update_fields:
         return
     before = sender.objects.filter(pk=instance.pk).values("slug", "status").first()
     if before is None or before["slug"] == instance.slug:

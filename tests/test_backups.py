@@ -17,6 +17,7 @@ from PIL import Image
 from reversion.models import Version
 from taggit.models import Tag
 
+from articles import editorial
 from articles.editorial import revisions, workflow
 from articles.models import (
     Article,
@@ -118,12 +119,9 @@ def newsroom(settings):
     lead.related_articles.add(draft, scheduled)
 
     # History: two desk saves, the second a new slug (the old one redirects).
-    with revisions.revision(editor, "First edit"):
-        lead.body = "A body edited at the desk."
-        lead.save()
-    with revisions.revision(editor, "New address"):
-        lead.slug = "lead-story-renamed"
-        lead.save()
+    editorial.edit(Article, lead.pk, editor, comment="First edit", body="A body edited.")
+    editorial.edit(Article, lead.pk, editor, comment="New address", slug="lead-story-renamed")
+    lead.refresh_from_db()
     workflow.record(draft, Status.DRAFT, Status.IN_REVIEW, reporter)
     Correction.objects.create(
         article=lead, kind=CorrectionKind.CORRECTION, text="We *misspelled* a name."
@@ -140,9 +138,11 @@ def newsroom(settings):
         created_by=translator,
     )
     german.translators.add(jane)
-    with revisions.revision(translator, "Neue Adresse"):
-        german.slug = "aufmacher-neu"
-        german.save()
+    # Published work is an editor's to change.
+    editorial.edit(
+        ArticleTranslation, german.pk, editor, comment="Neue Adresse", slug="aufmacher-neu"
+    )
+    german.refresh_from_db()
     workflow.record(german, Status.DRAFT, Status.PUBLISHED, editor)
     ShareLink.objects.create(article=draft, created_by=editor)
     ShareLink.objects.create(

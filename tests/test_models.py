@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from articles.editorial import workflow
 from articles.models import Article, ArticleTranslation, Byline, Status, TaggedArticle
 
 from .factories import make_article, make_author
@@ -170,18 +169,6 @@ def test_articles_round_trip_through_natural_key_fixtures():
     assert Byline.objects.count() == 1
     assert TaggedArticle.objects.count() == 1
     assert objects[0].object.pk == article.pk
-
-
-def test_publishing_sets_a_time_only_when_none_was_given():
-    article = make_article(status=Status.DRAFT, published_at=None)
-    workflow.publish(article)
-    assert article.status == Status.PUBLISHED
-    assert article.published_at is not None
-
-    embargoed = timezone.now() + timedelta(hours=3)
-    scheduled = make_article(status=Status.DRAFT, published_at=embargoed)
-    workflow.publish(scheduled)
-    assert scheduled.published_at == embargoed
 
 
 def test_content_moves_between_sites_with_dumpdata_and_loaddata(tmp_path):

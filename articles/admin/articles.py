@@ -1,7 +1,11 @@
 """The article desk: list, change form, workflow actions, corrections and translations inline."""
 
+import json
+
 from django.contrib import admin, messages
-from django.db import connection
+from django.contrib.admin.models import LogEntry
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 from django.http import JsonResponse
 from django.urls import path
@@ -11,8 +15,8 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import search
-from ..editorial import revisions, workflow
+from .. import editorial, search
+from ..editorial import workflow
 from ..markdown import render_markdown
 from ..models import (
     Article,
@@ -20,7 +24,6 @@ from ..models import (
     Byline,
     Correction,
     PublicationState,
-    Status,
 )
 from ..writing import writing_stats
 from .filters import (
@@ -32,6 +35,7 @@ from .filters import (
 )
 from .forms import (
     ArticleForm,
+    BylineForm,
     BylineInlineFormSet,
     CorrectionForm,
     CorrectionInlineFormSet,
@@ -44,7 +48,12 @@ from .share import ShareLinkAdminMixin
 
 
 class DeskAdminMixin(RevisionAdminMixin):
-    """What articles and translations share: roles, workflow steps, stamps, stale-form checks."""
+    """What articles and translations share: roles, workflow steps, stamps, stale-form checks.
+
+    Every change goes through the editorial actions (editorial/): the change form locks the row
+    when it loads it and saves with editorial.save(); bulk actions, History and share links call
+    their own actions. The object is loaded once per request.
+    """
 
     formfield_overrides = text_field_overrides()
 
@@ -61,20 +70,73 @@ class DeskAdminMixin(RevisionAdminMixin):
     def has_publish_permission(self, request):
         return workflow.can_publish(request.user)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A POST to an existing object's form changes it: get_object() locks the row, inside
+        # the transaction Django's changeform_view runs in.
+        request.desk_edits = request.method == "POST" and object_id is not None
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The object, loaded once per request; locked for an edit (see changeform_view)."""
+        loaded = request.__dict__.setdefault("desk_objects", {})
+        key = (self.model, object_id, from_field)
+        if key not in loaded:
+            loaded[key] = self._load_object(request, object_id, from_field)
+        return loaded[key]
+
+    def _load_object(self, request, object_id, from_field):
+        if not getattr(request, "desk_edits", False) or from_field is not None:
+            return super().get_object(request, object_id, from_field)
+        try:
+            pk = self.model._meta.pk.to_python(object_id)
+            return editorial.lock(self.model, pk, queryset=self.get_edit_queryset())
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def get_edit_queryset(self):
+        """What a change form's save reads with the object (it is locked)."""
+        return self.model._default_manager.all()
+
+    def get_inlines(self, request, obj):
+        inlines = super().get_inlines(request, obj)
+        if getattr(request, "desk_edits", False):
+            # Read-only lists have nothing to submit: not bound, not read, on a save.
+            inlines = [inline for inline in inlines if not getattr(inline, "read_only", False)]
+        return inlines
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         form.user = request.user
         return form
 
     def save_model(self, request, obj, form, change):
-        stored_status = form.initial.get("status") if change else ""
-        if not change:
-            obj.created_by = request.user
-        obj.updated_by = request.user
-        if "status" in form.changed_data and obj.status == Status.PUBLISHED:
-            workflow.publish(obj)
-        super().save_model(request, obj, form, change)
-        workflow.record(obj, stored_status, obj.status, request.user)
+        """Nothing yet: editorial.save() writes the object with its relations (save_related)."""
+
+    def save_related(self, request, form, formsets, change):
+        obj = form.instance
+
+        def relations():
+            super(DeskAdminMixin, self).save_related(request, form, formsets, change)
+
+        def comment():
+            message = self.construct_change_message(request, form, formsets, not change)
+            entry = LogEntry(change_message=json.dumps(message))
+            return entry.get_change_message() or (
+                _("Saved unchanged.") if change else _("Created.")
+            )
+
+        editorial.save(
+            obj,
+            request.user,
+            seen_version=form.cleaned_data.get("version") if change else None,
+            relations=relations,
+            comment=comment,
+            event=self.save_event(request, obj),
+        )
+
+    def save_event(self, request, obj):
+        """The domain event of a desk save, if not the one its status change makes."""
+        return None
 
     @admin.display(description=gettext_lazy("last edited"))
     def last_edited(self, obj):
@@ -103,40 +165,54 @@ class DeskAdminMixin(RevisionAdminMixin):
             ),
         )
 
-    def bulk_move(self, request, queryset, new_status, comment):
-        """Move each selected item one workflow step, reporting per item what happened."""
+    def bulk_action(self, request, queryset, action, done):
+        """Take `action` (an editorial action) on each selected item, reporting per item.
+
+        Each item in a transaction of its own, on its row as stored now; one changed since the
+        list was shown (its version-<pk> field) is skipped, and the editor told by whom.
+        """
         moved = 0
-        for obj in queryset:
-            if not self.has_change_permission(request, obj):
-                messages.error(request, _("“%s”: you may not change it.") % obj)
-                continue
-            seen = request.POST.get(f"version-{obj.pk}")
-            if seen and seen.isdigit() and int(seen) != obj.version:
+        for pk in queryset.order_by().values_list("pk", flat=True):
+            seen = request.POST.get(f"version-{pk}")
+            try:
+                with transaction.atomic():
+                    obj = action(
+                        self.model,
+                        pk,
+                        request.user,
+                        seen_version=int(seen) if seen and seen.isdigit() else None,
+                    )
+            except editorial.Conflict as conflict:
+                current = conflict.current
                 messages.error(
                     request,
                     _(
                         "“%(item)s” was changed by %(who)s since you loaded the list; nothing "
                         "was done to it. Reload the list and try again."
                     )
-                    % {"item": obj, "who": describe_moment(obj.updated_by, obj.updated_at)},
+                    % {
+                        "item": current,
+                        "who": describe_moment(current.updated_by, current.updated_at),
+                    },
                 )
                 continue
-            revisions.ensure_baseline(obj)
-            try:
-                with revisions.revision(request.user, comment):
-                    workflow.move(obj, new_status, request.user)
-                    revisions.add_with_relations(obj)
-            except workflow.WorkflowError as error:
-                messages.error(request, _("“%(item)s”: %(why)s") % {"item": obj, "why": error})
+            except workflow.MayNotChange:
+                item = self.model._default_manager.filter(pk=pk).first()
+                messages.error(request, _("“%s”: you may not change it.") % item)
                 continue
-            self.log_change(request, obj, comment)
+            except (workflow.WorkflowError, self.model.DoesNotExist) as error:
+                item = self.model._default_manager.filter(pk=pk).first() or pk
+                messages.error(request, _("“%(item)s”: %(why)s") % {"item": item, "why": error})
+                continue
+            self.log_change(request, obj, done)
             moved += 1
-            messages.success(request, _("“%(item)s”: %(done)s") % {"item": obj, "done": comment})
+            messages.success(request, _("“%(item)s”: %(done)s") % {"item": obj, "done": done})
         return moved
 
 
 class BylineInline(admin.TabularInline):
     model = Byline
+    form = BylineForm
     formset = BylineInlineFormSet
     extra = 1
     autocomplete_fields = ["author"]
@@ -161,6 +237,7 @@ class CorrectionInline(admin.StackedInline):
 
 class ArticleTranslationInline(admin.TabularInline):
     model = ArticleTranslation
+    read_only = True  # see DeskAdminMixin.get_inlines
     extra = 0
     fields = ["language", "headline", "status", "translation_state", "updated_at"]
     readonly_fields = fields
@@ -286,6 +363,12 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
             )
         )
 
+    def get_edit_queryset(self):
+        # The form's initial related articles and the revision's list of them, in one query.
+        return Article.objects.prefetch_related(
+            Prefetch("related_articles", queryset=Article.objects.only("pk"))
+        )
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not workflow.can_publish(request.user):
@@ -379,29 +462,39 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
         )
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is Correction:
-            for correction_form in formset.extra_forms:
-                if correction_form.has_changed():
-                    correction_form.instance.created_by = request.user
-        super().save_formset(request, form, formset, change)
+        if formset.model is not Correction:
+            return super().save_formset(request, form, formset, change)
+        # Corrections are appended, never changed: each new one is an editorial action.
+        formset.new_objects = [
+            editorial.add_correction(
+                form.instance,
+                request.user,
+                kind=correction_form.cleaned_data["kind"],
+                text=correction_form.cleaned_data["text"],
+                noted_at=correction_form.cleaned_data["noted_at"],
+            )
+            for correction_form in formset.extra_forms
+            if correction_form.has_changed()
+        ]
+        formset.changed_objects, formset.deleted_objects = [], []
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
-        extra = {"share": self.share_links_context(request, obj)} if obj else {}
-        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["share"] = self.share_links_context(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(
         description=gettext_lazy("Submit selected articles for review"), permissions=["change"]
     )
     def submit_for_review(self, request, queryset):
-        self.bulk_move(request, queryset, Status.IN_REVIEW, _("Submitted for review."))
+        self.bulk_action(request, queryset, editorial.submit, _("Submitted for review."))
 
     @admin.action(
         description=gettext_lazy("Publish selected articles now"), permissions=["publish"]
     )
     def publish_now(self, request, queryset):
-        self.bulk_move(request, queryset, Status.PUBLISHED, _("Published."))
+        self.bulk_action(request, queryset, editorial.publish, _("Published."))
 
     @admin.action(description=gettext_lazy("Withdraw selected articles"), permissions=["publish"])
     def withdraw(self, request, queryset):
-        self.bulk_move(request, queryset, Status.WITHDRAWN, _("Withdrawn."))
+        self.bulk_action(request, queryset, editorial.withdraw, _("Withdrawn."))

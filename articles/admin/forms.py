@@ -15,6 +15,8 @@ from ..languages import language_choices as known_language_choices
 from ..models import (
     Article,
     ArticleTranslation,
+    Author,
+    Byline,
     Correction,
     Status,
     normalize_newlines,
@@ -141,13 +143,9 @@ class DeskForm(LanguageChoiceForm):
         return cleaned_data
 
     def _check_version(self, cleaned_data):
-        # Locks the row until the save commits (PostgreSQL), so two saves cannot both pass.
-        model = type(self.instance)
-        stored = (
-            model.objects.select_for_update(of=("self",))
-            .select_related("updated_by")
-            .get(pk=self.instance.pk)
-        )
+        # The instance is the row as stored, locked by the desk until the save commits
+        # (DeskAdminMixin.get_object): two saves cannot both pass this check.
+        stored = self.instance
         seen = cleaned_data.get("version")
         if seen == stored.version:
             return
@@ -221,6 +219,24 @@ class ArticleForm(DeskForm):
             validate_tag_name(name)
         return names
 
+    def _get_validation_exclusions(self):
+        # The section field found its section by id a moment ago; the model's own check of
+        # the foreign key would look it up again.
+        return {*super()._get_validation_exclusions(), "section"}
+
+    def _save_m2m(self):
+        """Tags and related articles are written only when the editor changed them (taggit
+        looks each tag up to set them, even unchanged)."""
+        unchanged = {
+            name: self.cleaned_data.pop(name)
+            for name in ("tags", "related_articles")
+            if name in self.cleaned_data and name not in self.changed_data
+        }
+        try:
+            super()._save_m2m()
+        finally:
+            self.cleaned_data.update(unchanged)
+
 
 class TranslationForm(DeskForm):
     # The original's version as this form showed it: "mark up to date" may only claim that one.
@@ -260,8 +276,58 @@ class TranslationForm(DeskForm):
         ]
 
 
+class KnownChoiceField(forms.ModelChoiceField):
+    """A choice among objects its formset read for all of its forms at once (`known`, by
+    primary key), instead of one query per form; any other value is looked up as usual."""
+
+    known: dict = {}
+
+    def to_python(self, value):
+        if value not in self.empty_values:
+            key = self.queryset.model._meta.pk.to_python(value) if str(value).isdigit() else None
+            if key in self.known:
+                return self.known[key]
+        return super().to_python(value)
+
+
+class BylineForm(forms.ModelForm):
+    class Meta:
+        model = Byline
+        fields = ["author", "role", "position"]
+        field_classes = {"author": KnownChoiceField}
+
+    def _get_validation_exclusions(self):
+        # The author field found its author by id a moment ago (see ArticleForm).
+        return {*super()._get_validation_exclusions(), "author"}
+
+
 class BylineInlineFormSet(BaseInlineFormSet):
-    """A published article needs a byline unless an editor marked it unsigned."""
+    """A published article needs a byline unless an editor marked it unsigned.
+
+    Its forms find their bylines and authors in two queries for all of them, not two each.
+    """
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        pk_field = form.fields.get(self._pk_field.name)
+        if isinstance(pk_field, forms.ModelChoiceField):
+            form.fields[self._pk_field.name] = KnownChoiceField(
+                pk_field.queryset,
+                initial=pk_field.initial,
+                required=False,
+                widget=pk_field.widget,
+            )
+
+    def full_clean(self):
+        if self.is_bound:
+            bylines = {byline.pk: byline for byline in self.get_queryset()}
+            posted = {self.data.get(form.add_prefix("author")) for form in self.forms}
+            ids = [int(value) for value in posted if value and str(value).isdigit()]
+            authors = Author.objects.in_bulk(ids)
+            for form in self.forms:
+                form.fields[self._pk_field.name].known = bylines
+                form.fields["author"].known = authors
+        super().full_clean()
 
     def clean(self):
         super().clean()
@@ -273,9 +339,11 @@ class BylineInlineFormSet(BaseInlineFormSet):
             for form in self.forms
             if form.cleaned_data.get("author") and not form.cleaned_data.get("DELETE")
         ]
-        # Stored bylines the submission did not mention stay as they are.
+        # Stored bylines the submission did not mention stay as they are. The formset's own
+        # queryset (read once, to bind its forms) holds every stored byline.
         mentioned = {form.instance.pk for form in self.initial_forms}
-        untouched = article.bylines.exclude(pk__in=mentioned).count() if article.pk else 0
+        stored = {byline.pk for byline in self.get_queryset()} if article.pk else set()
+        untouched = len(stored - mentioned)
         problems = workflow.publication_problems(article, byline_count=len(kept) + untouched)
         if problems:
             raise forms.ValidationError(problems)

@@ -1,8 +1,10 @@
-"""Revisions in the admin: every desk save is a revision; History lists them; one restores."""
+"""Revisions in the admin: every desk save is a revision; History lists them; one restores
+(editorial.restore())."""
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -10,6 +12,7 @@ from django.utils.formats import localize
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
+from .. import editorial
 from ..diff import field_diffs
 from ..editorial import revisions
 from ..models import Section
@@ -17,35 +20,10 @@ from .forms import TEXT_LABELS
 
 
 class RevisionAdminMixin:
-    """Wraps the change form in a revision and replaces the history page with revisions."""
+    """The history page lists revisions; each version shows its diff and restores."""
 
     object_history_template = "admin/articles/revision_history.html"
     revision_template = "admin/articles/revision_detail.html"
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method == "POST" and object_id:
-            obj = self.get_object(request, unquote(object_id))
-            if obj is not None and self.has_change_permission(request, obj):
-                revisions.ensure_baseline(obj)
-        with revisions.revision(request.user, ""):
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def log_addition(self, request, obj, message):
-        entry = super().log_addition(request, obj, message)
-        if revisions.reversion.is_active():
-            revisions.reversion.set_comment(entry.get_change_message() or _("Created."))
-        return entry
-
-    def log_change(self, request, obj, message):
-        entry = super().log_change(request, obj, message)
-        if revisions.reversion.is_active():
-            revisions.reversion.set_comment(entry.get_change_message() or _("Saved unchanged."))
-        return entry
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Bylines, tags and translators are saved after the object; store their final state.
-        revisions.add_with_relations(form.instance)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -90,28 +68,14 @@ class RevisionAdminMixin:
         return TemplateResponse(request, self.object_history_template, context)
 
     def revision_view(self, request, object_id, revision_id):
+        if request.method == "POST":
+            return self.restore_view(request, object_id, revision_id)
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise Http404 if obj is None else PermissionDenied
         old = revisions.snapshot(obj, revision_id)
         if old is None:
             raise Http404(_("This revision does not hold this item."))
-        can_restore = self.has_change_permission(request, obj)
-        if request.method == "POST":
-            if not can_restore:
-                raise PermissionDenied
-            revisions.ensure_baseline(obj)
-            for note in revisions.restore(obj, old, request.user):
-                messages.warning(request, note)
-            self.message_user(
-                request,
-                _("Restored the version of %(date)s. The restore is a new revision.")
-                % {"date": localize(template_localtime(old.revision.date_created))},
-                messages.SUCCESS,
-            )
-            return HttpResponseRedirect(
-                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
-            )
         current = {name: getattr(obj, name) for name in TEXT_LABELS}
         context = {
             **self.admin_site.each_context(request),
@@ -122,7 +86,7 @@ class RevisionAdminMixin:
             "old": old,
             "old_section": self._old_section(old),
             "diffs": field_diffs(old.fields, current, TEXT_LABELS),
-            "can_restore": can_restore,
+            "can_restore": self.has_change_permission(request, obj),
             "opts": self.opts,
             "history_url": reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
@@ -130,6 +94,51 @@ class RevisionAdminMixin:
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.revision_template, context)
+
+    def restore_view(self, request, object_id, revision_id):
+        """Restore through editorial.restore(), on the row as stored now: the workflow state a
+        colleague just changed stays; a text saved since this page was shown is not replaced
+        unseen (the version the page showed travels with the form)."""
+        request.desk_edits = True
+        seen = request.POST.get("version", "")
+        try:
+            with transaction.atomic():
+                obj = self.get_object(request, unquote(object_id))
+                if obj is None:
+                    raise Http404
+                if not self.has_change_permission(request, obj):
+                    raise PermissionDenied
+                obj, notes = editorial.restore(
+                    self.model,
+                    obj,
+                    revision_id,
+                    request.user,
+                    seen_version=int(seen) if seen.isdigit() else None,
+                )
+                self.log_change(request, obj, _("Restored an earlier version."))
+        except editorial.Conflict:
+            messages.error(
+                request,
+                _(
+                    "This was saved again since you opened the version; nothing was "
+                    "restored. Compare again below, then restore."
+                ),
+            )
+            return HttpResponseRedirect(request.path)
+        except editorial.WorkflowError as error:
+            raise Http404(str(error)) from None
+        for note in notes:
+            messages.warning(request, note)
+        old = revisions.snapshot(obj, revision_id)
+        self.message_user(
+            request,
+            _("Restored the version of %(date)s. The restore is a new revision.")
+            % {"date": localize(template_localtime(old.revision.date_created))},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        )
 
     def _old_section(self, old):
         section_id = old.fields.get("section_id")

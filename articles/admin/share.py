@@ -1,19 +1,17 @@
 """Preview and share links on the article change form: "View on site" for unpublished work,
 and signed, expiring, revocable links for readers without an account."""
 
-from datetime import timedelta
-
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from .. import editorial
 from ..models import ArticleTranslation, ShareLink
 from ..models.desk import DEFAULT_SHARE_HOURS
 from .forms import describe_moment, describe_user
@@ -82,11 +80,8 @@ class ShareLinkAdminMixin:
             messages.error(request, _("No share link was made: %s") % problems)
             return self._back_to_change_form(obj)
         hours = form.cleaned_data["hours"]
-        link = ShareLink.objects.create(
-            article=obj,
-            translation=form.cleaned_data["translation"],
-            created_by=request.user,
-            expires_at=timezone.now() + timedelta(hours=hours),
+        link = editorial.make_share_link(
+            obj, request.user, hours=hours, translation=form.cleaned_data["translation"]
         )
         messages.success(
             request,
@@ -97,11 +92,10 @@ class ShareLinkAdminMixin:
 
     def revoke_share_link_view(self, request, object_id, link_id):
         obj = self._shared_object(request, object_id, "articles.change_sharelink")
-        link = get_object_or_404(ShareLink, pk=link_id, article=obj)
-        if link.revoked_at is None:
-            link.revoked_at = timezone.now()
-            link.revoked_by = request.user
-            link.save(update_fields=["revoked_at", "revoked_by"])
+        try:
+            link = editorial.revoke_share_link(link_id, request.user, article=obj)
+        except ShareLink.DoesNotExist:
+            raise Http404 from None
         messages.success(
             request,
             _("The share link is revoked; it now answers “no longer valid”: %s")

@@ -10,10 +10,9 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import search
+from .. import editorial, search
 from ..diff import field_diffs
-from ..editorial import revisions
-from ..models import ArticleTranslation, Status
+from ..models import ArticleTranslation
 from .articles import DeskAdminMixin
 from .filters import StaleFilter
 from .forms import TEXT_LABELS, TranslationForm, describe_user
@@ -100,10 +99,14 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
         # Staff see any translation at its reader layout; readers' URLs come with the site.
         return reverse("articles:translation-preview", kwargs={"pk": obj.pk})
 
-    def save_model(self, request, obj, form, change):
+    def save_related(self, request, form, formsets, change):
         if change and "_mark_current" in request.POST:
-            obj.record_source()
-        super().save_model(request, obj, form, change)
+            # The form checked that the original is the version it showed (TranslationForm).
+            form.instance.record_source()
+        super().save_related(request, form, formsets, change)
+
+    def save_event(self, request, obj):
+        return "translation_marked_current" if "_mark_current" in request.POST else None
 
     def response_change(self, request, obj):
         if "_mark_current" in request.POST:
@@ -175,20 +178,14 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
         permissions=["change"],
     )
     def mark_current(self, request, queryset):
-        for translation in queryset.select_related("article").defer("article__search_document"):
-            if not self.has_change_permission(request, translation):
-                messages.error(request, _("“%s”: you may not change it.") % translation)
-                continue
-            revisions.ensure_baseline(translation)
-            with revisions.revision(request.user, _("Marked up to date with the original.")):
-                translation.record_source()
-                translation.updated_by = request.user
-                translation.save()
-            messages.success(request, _("“%s”: marked up to date.") % translation)
+        def mark(model, pk, user, *, seen_version):
+            return editorial.mark_current(pk, user, seen_version=seen_version)
+
+        self.bulk_action(request, queryset, mark, _("marked up to date."))
 
     @admin.action(
         description=gettext_lazy("Submit selected translations for review"),
         permissions=["change"],
     )
     def submit_for_review(self, request, queryset):
-        self.bulk_move(request, queryset, Status.IN_REVIEW, _("Submitted for review."))
+        self.bulk_action(request, queryset, editorial.submit, _("Submitted for review."))

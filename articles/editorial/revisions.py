@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Prefetch, prefetch_related_objects
+from django.db.models.functions import Cast
 from django.utils.formats import localize
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
@@ -48,39 +49,70 @@ RESTORED_FIELDS = {
 
 @contextmanager
 def revision(user, comment):
-    """Record everything saved inside the block as one revision by `user`."""
-    with reversion.create_revision():
+    """Record what add_with_relations() puts inside the block as one revision by `user`.
+
+    Managed by hand: a revision holds the objects as they are once everything is saved, not
+    each row as it was when it was written. Inside the caller's transaction (the editorial
+    actions are atomic), so no savepoint of its own.
+    """
+    with reversion.create_revision(manage_manually=True, atomic=False):
         if user is not None and user.is_authenticated:
             reversion.set_user(user)
         reversion.set_comment(str(comment))
         yield
 
 
+def set_comment(comment) -> None:
+    """Say what the current revision did, once it is known."""
+    reversion.set_comment(str(comment))
+
+
 def add_with_relations(obj):
-    """Put `obj` and what it follows into the current revision as they are now, at the end."""
-    reversion.add_to_revision(obj)
+    """Put `obj` into the current revision as it is now, with its bylines and tags (or
+    translators), which the registration follows. They are read afresh, in two queries
+    whatever their number (the follow would read each byline's author and each tag alone)."""
     if isinstance(obj, Article):
-        for related in (*obj.bylines.all(), *obj.tagged_items.select_related("tag")):
-            reversion.add_to_revision(related)
-            if isinstance(related, TaggedArticle):
-                reversion.add_to_revision(related.tag)
+        cache = getattr(obj, "_prefetched_objects_cache", {})
+        cache.pop("bylines", None)
+        cache.pop("tagged_items", None)
+        prefetch_related_objects(
+            [obj],
+            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            Prefetch("tagged_items", queryset=TaggedArticle.objects.select_related("tag")),
+        )
+    reversion.add_to_revision(obj)
+
+
+def with_history_flag(queryset):
+    """`queryset` annotated `has_history`: whether a row has a version yet, read with it."""
+    content_type = ContentType.objects.get_for_model(queryset.model)
+    versions = Version.objects.filter(
+        content_type=content_type,
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        db=queryset.db,
+    )
+    return queryset.annotate(has_history=Exists(versions))
 
 
 def ensure_baseline(obj) -> None:
     """Before the first desk edit of something loaded or made elsewhere, keep it as it was.
 
     Fixtures and data migrations write no history; without this, the first edit at the desk
-    would lose the original text for good.
+    would lose the original text for good. `has_history` (with_history_flag()) saves a query.
     """
-    if history(obj).exists():
+    has_history = getattr(obj, "has_history", None)
+    if has_history is None:
+        has_history = history(obj).exists()
+    if has_history:
         return
-    with reversion.create_revision():
+    with reversion.create_revision(manage_manually=True, atomic=False):
         reversion.set_comment(_("As it was before the first edit at the desk."))
         if obj.updated_by_id:
             reversion.set_user(obj.updated_by)
         if obj.updated_at:
             reversion.set_date_created(obj.updated_at)
         add_with_relations(obj)
+    obj.has_history = True
 
 
 def history(obj):
@@ -171,7 +203,7 @@ def restore(obj, old: Snapshot, user) -> list[str]:
     Returns notes on what could not come back (a deleted author or section, a slug taken since).
     """
     notes = []
-    with transaction.atomic(), revision(user, _restore_comment(old)):
+    with revision(user, _restore_comment(old)):
         for attname in RESTORED_FIELDS[type(obj)]:
             if attname in old.fields:
                 setattr(obj, attname, old.fields[attname])
@@ -181,7 +213,6 @@ def restore(obj, old: Snapshot, user) -> list[str]:
             notes += _keep_taken_slug(
                 obj, ArticleTranslation.objects.filter(language=obj.language).exclude(pk=obj.pk)
             )
-        obj.updated_by = user
         obj.save()
         if isinstance(obj, Article):
             notes += _restore_article_relations(obj, old)

@@ -3,7 +3,8 @@
 Draft ⇄ in review → published (scheduled while its time is in the future) → withdrawn, and back
 to draft from withdrawn, or from scheduled before it goes live. Anything that moves text into or
 out of publication, and any change to published, scheduled or withdrawn work, needs
-`articles.publish_article`. The admin enforces these rules on the server; this module states them.
+`articles.publish_article`. This module states the rules; the editorial actions (actions.py) apply
+them to every change, whoever asks (the desk, a command, an API).
 """
 
 from django.utils import timezone
@@ -31,10 +32,17 @@ TRANSITIONS = frozenset(
 REFUSED_PUBLISHING = gettext_lazy(
     "You may not publish, schedule or withdraw; ask an editor. Save as draft or in review."
 )
+REFUSED_LOCKED = gettext_lazy(
+    "Published, scheduled and withdrawn work can only be changed by an editor."
+)
 
 
 class WorkflowError(Exception):
     """A refused step, with the message the editor sees."""
+
+
+class MayNotChange(WorkflowError):
+    """The work, as stored, is out of this user's hands (published, scheduled, withdrawn)."""
 
 
 def can_publish(user) -> bool:
@@ -43,12 +51,22 @@ def can_publish(user) -> bool:
 
 def is_locked(obj, user) -> bool:
     """Whether `obj`, as stored, is out of this user's hands (published, scheduled, withdrawn)."""
-    return obj.pk is not None and obj.status in PUBLISHING_STATUSES and not can_publish(user)
+    return obj.pk is not None and is_locked_status(obj.status, user)
 
 
-def check_transition(obj, new_status, user, now=None) -> None:
-    """Raise WorkflowError unless `user` may move `obj` (as stored) to `new_status`."""
-    old_status = obj.status if obj.pk else Status.DRAFT
+def is_locked_status(status, user) -> bool:
+    return status in PUBLISHING_STATUSES and not can_publish(user)
+
+
+def check_may_change(old_status, user) -> None:
+    """Raise WorkflowError unless `user` may change work stored with `old_status`."""
+    if is_locked_status(old_status, user):
+        raise MayNotChange(REFUSED_LOCKED)
+
+
+def check_step(old_status, new_status, user, *, is_live: bool) -> None:
+    """Raise WorkflowError unless `user` may move work from `old_status` to `new_status`;
+    `is_live`: whether it is published and readable now (not scheduled)."""
     if new_status == old_status:
         return
     touches_publication = new_status in PUBLISHING_STATUSES or old_status in PUBLISHING_STATUSES
@@ -59,8 +77,15 @@ def check_transition(obj, new_status, user, now=None) -> None:
             _("“%(old)s” cannot go straight to “%(new)s”.")
             % {"old": Status(old_status).label, "new": Status(new_status).label}
         )
-    if (old_status, new_status) == (Status.PUBLISHED, Status.DRAFT) and obj.is_public(now):
+    if (old_status, new_status) == (Status.PUBLISHED, Status.DRAFT) and is_live:
         raise WorkflowError(_("A live article is withdrawn, not sent back to draft."))
+
+
+def check_transition(obj, new_status, user, now=None) -> None:
+    """Raise WorkflowError unless `user` may move `obj` (as stored) to `new_status`."""
+    old_status = obj.status if obj.pk else Status.DRAFT
+    is_live = obj.pk is not None and obj.is_public(now)
+    check_step(old_status, new_status, user, is_live=is_live)
 
 
 def allowed(obj, new_status, user, now=None) -> bool:
@@ -87,13 +112,6 @@ def publication_problems(article: Article, byline_count: int | None = None) -> l
     return problems
 
 
-def publish(obj, now=None) -> None:
-    """Mark `obj` published; an article without a time goes out now, one with a time then."""
-    obj.status = Status.PUBLISHED
-    if isinstance(obj, Article) and obj.published_at is None:
-        obj.published_at = now or timezone.now()
-
-
 def record(obj, old_status, new_status, user, when=None) -> StatusChange | None:
     """Write down one workflow step of an article or translation."""
     if old_status == new_status:
@@ -106,24 +124,3 @@ def record(obj, old_status, new_status, user, when=None) -> StatusChange | None:
         changed_by=user if user is not None and user.is_authenticated else None,
         changed_at=when or timezone.now(),
     )
-
-
-def move(obj, new_status, user, now=None) -> None:
-    """Take one workflow step outside a form (bulk actions): check, apply, save and record.
-
-    Publishing "now" puts a scheduled or undated article live at this moment.
-    """
-    now = now or timezone.now()
-    check_transition(obj, new_status, user, now)
-    if new_status == Status.PUBLISHED and isinstance(obj, Article):
-        problems = publication_problems(obj)
-        if problems:
-            raise WorkflowError(" ".join(problems))
-    old_status = obj.status
-    obj.status = new_status
-    publishing_now = isinstance(obj, Article) and new_status == Status.PUBLISHED
-    if publishing_now and (obj.published_at is None or obj.published_at > now):
-        obj.published_at = now
-    obj.updated_by = user
-    obj.save()
-    record(obj, old_status, new_status, user, now)
