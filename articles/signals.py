@@ -1,24 +1,20 @@
-"""Where model changes fan out: derived fields, staleness, corrections, tag slugs, page cache."""
+"""Receivers of model changes: derived fields, staleness, corrections, tag slugs, old addresses,
+and the fan-out to the page cache and the CDN (cache/fanout.py)."""
 
-from django.db import transaction
+from django.apps import apps
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
 from . import cache
+from .cache import fanout
 from .models import (
     Article,
     ArticleTranslation,
-    Author,
-    AuthorTranslation,
-    Byline,
     Correction,
-    Section,
-    SectionTranslation,
     SlugRedirect,
     Status,
-    TaggedArticle,
 )
 from .tags import needs_new_slug, unique_tag_slug
 
@@ -86,36 +82,14 @@ def keep_old_addresses(sender, instance, raw=False, update_fields=None, **kwargs
     )
 
 
-def content_changed(**kwargs):
-    """Anything a public page can show changed: cached pages are out of date.
-
-    Now, and again once the transaction commits: a page rendered in between, from the data as it
-    was, must not be kept under the new token. The CDN drops the pages that show the change
-    once it has committed (before that, it would fetch them again from the old data).
-    """
-    cache.content_changed()
-    transaction.on_commit(cache.content_changed)
-    cache.purge_on_commit(cache.changed_keys(**kwargs), using=kwargs.get("using"))
-
-
-for _model in (
-    Article,
-    ArticleTranslation,
-    Author,
-    AuthorTranslation,
-    Byline,
-    Correction,
-    Section,
-    SectionTranslation,
-    SlugRedirect,
-    Tag,
-    TaggedArticle,
-):
-    post_save.connect(content_changed, sender=_model, dispatch_uid=f"page-cache-save-{_model}")
-    post_delete.connect(content_changed, sender=_model, dispatch_uid=f"page-cache-del-{_model}")
-for _through in (
-    Article.related_articles.through,
-    ArticleTranslation.translators.through,
-    TaggedArticle,
-):
-    m2m_changed.connect(content_changed, sender=_through, dispatch_uid=f"page-cache-m2m-{_through}")
+# Every change pages depend on renews the page cache and purges the CDN: the fan-out registry
+# (cache/fanout.py) lists the models and what their changes touch.
+for _dependency in fanout.DEPENDENCIES:
+    _model = apps.get_model(_dependency.model)
+    post_save.connect(cache.changed, sender=_model, dispatch_uid=f"page-cache-save-{_model}")
+    post_delete.connect(cache.changed, sender=_model, dispatch_uid=f"page-cache-del-{_model}")
+    for _relation in _dependency.through:
+        _through = getattr(_model, _relation).through
+        m2m_changed.connect(
+            cache.changed, sender=_through, dispatch_uid=f"page-cache-m2m-{_through}"
+        )

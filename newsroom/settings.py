@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    "articles.cache.PageCacheMiddleware",
+    "articles.cache.pages.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,8 +207,8 @@ PAGE_CACHE_EXCLUDED_PREFIXES = (f"/{ADMIN_PATH}", "/static/", "/media/")
 # to each of DJANGO_VARNISH_URLS, e.g. http://127.0.0.1:6081).
 SURROGATE_KEY_HEADERS = env_list("DJANGO_SURROGATE_KEY_HEADERS", ["xkey", "Surrogate-Key"])
 PURGE_BACKENDS = {
-    "none": "articles.cache.NullBackend",
-    "varnish": "articles.cache.VarnishBackend",
+    "none": "articles.cache.purge.NullBackend",
+    "varnish": "articles.cache.purge.VarnishBackend",
 }
 _purge_backend = os.environ.get("DJANGO_PURGE_BACKEND", "").strip().lower() or "none"
 if _purge_backend not in PURGE_BACKENDS:

@@ -24,7 +24,8 @@ from django.utils.formats import localize
 from django_tasks_db.models import DBTaskResult
 from pytest_django.asserts import assertContains, assertNotContains
 
-from articles import cache, jobs
+from articles import jobs
+from articles.cache import purge
 
 from .factories import make_article, make_staff
 from .forms import form_data
@@ -81,9 +82,9 @@ def cdn(settings):
     """A Varnish-like CDN the site purges, down (nothing listening on its port) until cdn.up()."""
     (port,) = free_ports(1)
     stand_in = StandInCDN(port)
-    settings.PURGE_BACKEND = "articles.cache.VarnishBackend"
+    settings.PURGE_BACKEND = "articles.cache.purge.VarnishBackend"
     settings.VARNISH_URLS = [stand_in.url]
-    cache.purge_queue.keys.clear()  # left by earlier tests' rolled-back transactions
+    purge.purge_queue.keys.clear()  # left by earlier tests' rolled-back transactions
     yield stand_in
     stand_in.down()
 
@@ -91,7 +92,7 @@ def cdn(settings):
 @pytest.fixture
 def article():
     made = make_article(headline="The story", slug="story")
-    cache.purge_queue.keys.clear()  # its creation's keys: this test's changes come after
+    purge.purge_queue.keys.clear()  # its creation's keys: this test's changes come after
     return made
 
 
@@ -144,7 +145,7 @@ def test_a_change_that_rolls_back_stores_no_job(cdn, article, django_capture_on_
 
 
 def test_without_a_cdn_no_job_is_stored(settings, article, django_capture_on_commit_callbacks):
-    assert settings.PURGE_BACKEND == "articles.cache.NullBackend"  # DJANGO_PURGE_BACKEND=none
+    assert settings.PURGE_BACKEND == "articles.cache.purge.NullBackend"  # DJANGO_PURGE_BACKEND=none
 
     with django_capture_on_commit_callbacks(execute=True):
         edit(article)
@@ -165,7 +166,7 @@ def test_a_failed_purge_is_recorded_with_its_error_and_tried_again_with_back_off
 
     first.refresh_from_db()
     assert first.status == "FAILED"
-    assert first.exception_class_path == "articles.cache.PurgeFailed"
+    assert first.exception_class_path == "articles.cache.purge.PurgeFailed"
     assert jobs.last_error(first) == (
         f"PurgeFailed: Could not purge article-{article.pk} list from {cdn.url}: Connection refused"
     )
@@ -278,7 +279,7 @@ def test_the_desk_lists_jobs_with_keys_attempt_status_when_they_run_and_the_erro
 
     detail = operator.get(f"{JOBS_URL}{failed_purge.pk}/change/")
     assertContains(detail, "<pre>Traceback (most recent call last):")
-    assertContains(detail, "articles.cache.PurgeFailed: Could not purge")
+    assertContains(detail, "articles.cache.purge.PurgeFailed: Could not purge")
 
 
 def test_the_desk_filters_jobs_by_status(operator, failed_purge, run_jobs, cdn):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from taggit.models import Tag
 
-from articles import cache
+from articles.cache import purge
 from articles.models import (
     Article,
     ArticleTranslation,
@@ -35,7 +35,7 @@ from .forms import change_url, form_data
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
-class RecordingBackend(cache.PurgeBackend):
+class RecordingBackend(purge.PurgeBackend):
     """Remembers every purge instead of sending it."""
 
     purges: list[set[str]] = []
@@ -49,7 +49,7 @@ def purges(settings, run_jobs):
     """purges(): runs the purge jobs stored so far, then gives the purges sent, each a set of
     keys; only those of changes made in the test."""
     settings.PURGE_BACKEND = "tests.test_surrogate_keys.RecordingBackend"
-    cache.purge_queue.keys.clear()  # left by earlier tests' rolled-back transactions
+    purge.purge_queue.keys.clear()  # left by earlier tests' rolled-back transactions
     RecordingBackend.purges = []
 
     def sent():
@@ -240,7 +240,7 @@ def test_previews_and_the_admin_get_no_keys(client, story):
 
 
 def test_a_scheduled_article_caps_how_long_the_cdn_may_keep_a_page(client, settings):
-    settings.PURGE_BACKEND = "articles.cache.VarnishBackend"
+    settings.PURGE_BACKEND = "articles.cache.purge.VarnishBackend"
     make_article()
     make_article(published_at=timezone.now() + timedelta(seconds=90))
 
@@ -255,7 +255,7 @@ def test_no_header_readers_see_counts_down_to_a_scheduled_publication(client, se
     quiet = client.get("/en/")
     make_article(published_at=timezone.now() + timedelta(seconds=90))
 
-    for backend in ("articles.cache.NullBackend", "articles.cache.VarnishBackend"):
+    for backend in ("articles.cache.purge.NullBackend", "articles.cache.purge.VarnishBackend"):
         settings.PURGE_BACKEND = backend
         response = client.get("/en/")
         # Surrogate-Control is the edge's; the VCL strips it (tests/test_varnish.py).
@@ -438,9 +438,9 @@ def test_the_varnish_backend_sends_one_purge_request_with_the_keys_to_each_serve
     settings, fake_varnish, django_capture_on_commit_callbacks, story, run_jobs
 ):
     url, received = fake_varnish
-    settings.PURGE_BACKEND = "articles.cache.VarnishBackend"
+    settings.PURGE_BACKEND = "articles.cache.purge.VarnishBackend"
     settings.VARNISH_URLS = [url, url]
-    cache.purge_queue.keys.clear()
+    purge.purge_queue.keys.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         edit_headline(story)
@@ -452,12 +452,12 @@ def test_the_varnish_backend_sends_one_purge_request_with_the_keys_to_each_serve
 def test_an_unreachable_varnish_neither_fails_nor_waits_for_the_edit_its_purge_is_a_job(
     client, settings, django_capture_on_commit_callbacks, story
 ):
-    settings.PURGE_BACKEND = "articles.cache.VarnishBackend"
+    settings.PURGE_BACKEND = "articles.cache.purge.VarnishBackend"
     settings.VARNISH_URLS = [f"http://127.0.0.1:{closed_port()}"]
     client.force_login(make_staff("Editors"))
     data = form_data(client.get(change_url(story)), "article_form")
     data["headline"] = "Saved while the CDN is down"
-    cache.purge_queue.keys.clear()
+    purge.purge_queue.keys.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(change_url(story), data)

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from ..cache import content_changed
+from .. import cache
 from ..models import (
     REVISING_KINDS,
     Article,
@@ -135,10 +135,10 @@ def _zipf(count: int, exponent: float) -> list[float]:
 @contextmanager
 def _batch():
     """One transaction; once it commits, cached pages are out of date. Bulk inserts send no
-    post_save, so this does what signals.py would have done."""
+    post_save, so this tells the fan-out what signals.py would have."""
     with transaction.atomic():
         yield
-        transaction.on_commit(content_changed)
+        cache.everything_changed()
 
 
 def _batches(total: int, size: int):

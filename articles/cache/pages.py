@@ -1,8 +1,9 @@
-"""The page cache: whole public pages from Django's cache and from a CDN, and never stale.
+"""The page cache: whole public pages for anonymous readers, from Django's shared cache, and
+what they say to a CDN; never stale.
 
 Freshness comes from one token in the shared cache. Every change to anything a page can show
-(signals.py calls content_changed()) replaces the token; cached pages are keyed by it, so the
-next request after a change, on any worker of any server that shares the cache, renders the
+(fanout.changed(), called by signals.py) replaces the token; cached pages are keyed by it, so
+the next request after a change, on any worker of any server that shares the cache, renders the
 page afresh. A page is never kept past the next scheduled publication, so a scheduled article
 appears at its time with no job running.
 
@@ -10,48 +11,27 @@ Only anonymous GET and HEAD requests for public pages are served from the cache 
 it: a request with a session cookie (an editor) always gets a freshly rendered page, and a
 response that sets a cookie, varies on cookies or says private / no-store (previews, forms)
 is never stored. DJANGO_PAGE_CACHE=false turns it all off.
-
-The same pages may be kept by a CDN (Varnish: deploy/varnish/, docs/caching.md). Each public
-response names what it shows in surrogate-key headers (views call shows()); every change
-purges the keys it touches (signals.py calls purge_on_commit(changed_keys(...))): once its
-transaction commits, a purge job (jobs.py) is stored, and a worker sends it through the purge
-backend, trying again while the CDN is down.
 """
 
 import contextlib
 import hashlib
 import logging
-import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, set_response_etag
-from django.utils.module_loading import import_string
 
-from . import jobs
+from . import fanout
+from .purge import edge_in_front
 
 logger = logging.getLogger(__name__)
 
 TOKEN_KEY = "newsroom:content-token"
 CACHEABLE_STATUSES = frozenset({200, 301, 404, 410})
-
-# Surrogate keys every public response may carry. Pages that show one thing carry its key
-# (article-12, section-3, tag-7, author-5); ALL is on every response, LIST on every page that
-# lists articles and on every page that names nothing (404s, redirects, 410s).
-ALL = "all"
-LIST = "list"
-HOME = "home"
-FEEDS = "feeds"
-SITEMAPS = "sitemaps"
-PURGE_TIMEOUT_SECONDS = 2
 
 
 def content_token() -> str | None:
@@ -144,7 +124,7 @@ def seconds_to_next_publication(token: str | None) -> int | None:
     """Seconds until the next scheduled article goes live (None: nothing scheduled).
 
     Kept in the cache under the content token; asked of the database when there is none."""
-    from .models import Article  # the cache knows pages, the model knows no cache
+    from ..models import Article  # the cache knows pages, the model knows no cache
 
     key = f"newsroom:next-publication:{token}"
     try:
@@ -259,32 +239,6 @@ def mark_public(response, s_maxage: int | None = None) -> None:
         response["Surrogate-Control"] = f"max-age={s_maxage}"
 
 
-def edge_in_front() -> bool:
-    """Whether a CDN keeps the site's pages (DJANGO_PURGE_BACKEND is not "none")."""
-    return not issubclass(import_string(settings.PURGE_BACKEND), NullBackend)
-
-
-# What a page shows, for the CDN -------------------------------------------------------------
-
-
-def key(obj) -> str:
-    """`article-12`: the surrogate key of an article, section, tag or author."""
-    return f"{obj._meta.model_name}-{obj.pk}"
-
-
-def article_keys(article) -> set[str]:
-    """What an article's page shows of it: the article, its section, tags and authors.
-
-    Needs the article's tags and bylines prefetched (Article.objects.with_relations()).
-    """
-    return {
-        key(article),
-        f"section-{article.section_id}",
-        *(key(tag) for tag in article.tags.all()),
-        *(f"author-{byline.author_id}" for byline in article.bylines.all()),
-    }
-
-
 def shows(request, *keys: str) -> None:
     """Record what the page answering `request` shows (surrogate keys); the middleware sends
     them on public responses only."""
@@ -297,143 +251,7 @@ def name_what_it_shows(response, request) -> None:
     Every response carries ALL; one whose view named nothing (a 404, a redirect, a 410) is
     treated like a list, since publishing any article may change it.
     """
-    keys = {ALL, *(getattr(request, "surrogate_keys", None) or {LIST})}
+    keys = {fanout.ALL, *(getattr(request, "surrogate_keys", None) or {fanout.LIST})}
     value = " ".join(sorted(keys))
     for header in settings.SURROGATE_KEY_HEADERS:
         response[header] = value
-
-
-# What a change touches, and purging it from the CDN -----------------------------------------
-
-
-def changed_keys(instance=None, raw=False, model=None, pk_set=None, **kwargs) -> set[str]:
-    """The surrogate keys of every page a change to `instance` may show differently.
-
-    Takes a post_save / post_delete / m2m_changed signal's arguments. A change to an article
-    or anything of it (translation, byline, tag, correction, old address) purges the article's
-    own page, every page that shows it as related, and every list; a tag or author purges its
-    pages and lists; a section, in every page's navigation, purges everything, as does a
-    fixture load and whatever is not known here.
-    """
-    from taggit.models import Tag
-
-    from .models import (
-        Article,
-        ArticleTranslation,
-        Author,
-        AuthorTranslation,
-        Byline,
-        Correction,
-        SlugRedirect,
-        TaggedArticle,
-    )
-
-    if raw:
-        return {ALL}
-    if isinstance(instance, Article | Author | Tag):
-        keys = {key(instance)}
-    elif isinstance(instance, ArticleTranslation | Byline | Correction | SlugRedirect):
-        keys = {f"article-{instance.article_id}"}
-    elif isinstance(instance, TaggedArticle):
-        keys = {f"article-{instance.content_object_id}"}
-    elif isinstance(instance, AuthorTranslation):
-        keys = {f"author-{instance.author_id}"}
-    else:
-        return {ALL}
-    if model is Article and pk_set:
-        # Related articles or tags changed from the other side: those articles' pages too.
-        keys |= {f"article-{pk}" for pk in pk_set}
-    return keys | {LIST}
-
-
-class PurgeFailed(Exception):
-    """The CDN did not take a purge; the purge job records it and tries again later."""
-
-
-class PurgeBackend:
-    """Where purges go: drops every cached page carrying any of the given surrogate keys.
-
-    purge() runs in a worker (jobs.purge_pages), never in an editor's request; it raises
-    PurgeFailed when the CDN does not take the purge, so the job fails visibly and is retried.
-    """
-
-    def purge(self, keys: list[str]) -> None:
-        raise NotImplementedError
-
-
-class NullBackend(PurgeBackend):
-    """No CDN: nothing to purge (the page cache renews itself through the content token)."""
-
-    def purge(self, keys: list[str]) -> None:
-        pass
-
-
-class VarnishBackend(PurgeBackend):
-    """Varnish with the xkey vmod (deploy/varnish/newsroom.vcl): one PURGE request to each
-    server, its keys in the xkey-purge header. Every server is tried; if any does not answer
-    (or refuses), PurgeFailed names each with its reason, and the job purges them all again
-    later (a purge repeated is harmless)."""
-
-    def __init__(self, urls: Iterable[str] | None = None, timeout: float = PURGE_TIMEOUT_SECONDS):
-        self.urls = list(settings.VARNISH_URLS if urls is None else urls)
-        self.timeout = timeout
-
-    def purge(self, keys: list[str]) -> None:
-        failures = []
-        for url in self.urls:
-            request = urllib.request.Request(
-                url, method="PURGE", headers={"xkey-purge": " ".join(keys)}
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    logger.debug("Purged %s from %s: %s", keys, url, response.reason)
-            except OSError as error:  # refused, timed out, or an HTTP error status
-                failures.append(f"{url}: {why(error)}")
-        if failures:
-            raise PurgeFailed(f"Could not purge {' '.join(keys)} from {'; '.join(failures)}")
-
-
-def why(error: OSError) -> str:
-    """ "Connection refused", "timed out", "answered 403 Forbidden": why a request failed."""
-    if isinstance(error, urllib.error.HTTPError):
-        return f"answered {error.code} {error.reason}"
-    reason = getattr(error, "reason", error)
-    return getattr(reason, "strerror", None) or str(reason)
-
-
-def purge_keys(keys: Iterable[str]) -> list[str]:
-    """The keys one purge sends: sorted, and only ALL when ALL is among them."""
-    keys = set(keys)
-    return [ALL] if ALL in keys else sorted(keys)
-
-
-class PurgeQueue(threading.local):
-    """Keys to purge once the current transaction commits, gathered so that one save of an
-    article with its bylines, tags and translations sends one purge, not one per row.
-
-    Keys of a transaction that rolled back go out with the next purge: one purge too many
-    is harmless, one too few would leave a stale page.
-    """
-
-    def __init__(self):
-        self.keys = set()
-
-    def add(self, keys: Iterable[str], using: str | None = None) -> None:
-        self.keys.update(keys)
-        # robust: a job that cannot be stored is logged, and never breaks the edit that committed.
-        transaction.on_commit(self.send, using=using, robust=True)
-
-    def send(self) -> None:
-        """Store one purge job with the keys gathered (none without a CDN: nothing to purge)."""
-        keys, self.keys = self.keys, set()
-        if keys and edge_in_front():
-            jobs.purge_pages.enqueue(keys=purge_keys(keys))
-
-
-purge_queue = PurgeQueue()
-
-
-def purge_on_commit(keys: Iterable[str], using: str | None = None) -> None:
-    """Purge `keys` from the CDN: a job stored once the current transaction commits (at once
-    outside one), run by a worker."""
-    purge_queue.add(keys, using=using)
