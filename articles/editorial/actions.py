@@ -151,7 +151,8 @@ def _event(obj, old_status, new_status, *, default="saved") -> str:
     if new_status == old_status:
         return f"{kind}_{default}"
     if new_status == Status.PUBLISHED:
-        return f"{kind}_scheduled" if obj.is_scheduled() else f"{kind}_published"
+        scheduled = isinstance(obj, Article) and obj.is_scheduled()
+        return f"{kind}_scheduled" if scheduled else f"{kind}_published"
     return {
         Status.IN_REVIEW: f"{kind}_submitted",
         Status.WITHDRAWN: f"{kind}_withdrawn",
