@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
-from django.utils.translation import to_locale
+from django.urls import Resolver404, resolve, reverse, translate_url
+from django.utils.translation import override, to_locale
 
 # PostgreSQL text search configuration (stemmer and stop words) per language of a text. Adding a
 # language here needs a migration adding its stored search documents' rules (see
@@ -89,3 +90,26 @@ def language_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     taken = {code for code, _name in site}
     others = [(bcp47(code), name) for code, name in ALL_LANGUAGES if bcp47(code) not in taken]
     return site, others
+
+
+def page_in_each_language(path: str) -> list[tuple[SiteLanguage, str]]:
+    """The page at `path` under each site language's prefix: the language switcher's links and
+    a list page's hreflang alternates (an article's come from reading.ReaderArticle).
+
+    Only paths that resolve to one of the site's pages are translated; anything else (a 404, a
+    hostile "//other.example/…") gives each language's front page, so links stay here.
+    """
+    try:
+        resolve(path.split("?", 1)[0])
+        known = not path.startswith("//")
+    except Resolver404:
+        known = False
+    pages = []
+    for language in site_languages():
+        if known:
+            url = translate_url(path, language.code)
+        else:
+            with override(language.code):
+                url = reverse("articles:home")
+        pages.append((language, url))
+    return pages

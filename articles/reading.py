@@ -86,15 +86,20 @@ def for_readers(articles, language: str, *, page: bool = False, body: bool = Fal
             articles = articles.annotate(correction_rows=correction_rows())
         else:
             translations = translations.defer("body_html")
-        articles = articles.prefetch_related(
-            Prefetch(
-                "translations",
-                queryset=translations.readable_in(language),
-                to_attr="reader_translations",
-            )
-        )
+        articles = articles.prefetch_related(reader_translation(language, translations))
     # Pages show the rendered HTML; the Markdown source stays in the database.
     return articles.defer("body") if page or body else articles.defer("body", "body_html")
+
+
+def reader_translation(language: str, translations=None, lookup: str = "translations"):
+    """The prefetch of each article's published translation into `language` (at most one), as
+    `reader_translations`, which ReaderArticle shows instead of the original. `lookup` reaches
+    the translations from the rows fetched (e.g. "article__translations" from corrections)."""
+    if translations is None:
+        translations = ArticleTranslation.objects.defer(*UNREAD_TRANSLATION_FIELDS, "body_html")
+    return Prefetch(
+        lookup, queryset=translations.readable_in(language), to_attr="reader_translations"
+    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from .. import editorial, search
 from ..diff import field_diffs
 from ..models import ArticleTranslation
-from .articles import DeskAdminMixin
+from .desk import DeskAdminMixin
 from .filters import StaleFilter
 from .forms import TEXT_LABELS, TranslationForm, describe_user
 

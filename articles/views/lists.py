@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.core.paginator import InvalidPage, Page
-from django.db.models import Count, Prefetch, Window
+from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView
 
 from .. import cache
-from ..models import Article, ArticleTranslation, Author, Byline, Correction, Section
+from ..models import Article, Author, Byline, Correction, Section
 from ..models.rows import local_texts
-from ..reading import CORRECTING_KINDS, ReaderArticle
+from ..reading import CORRECTING_KINDS, ReaderArticle, reader_translation
 from ..search import clean_query, ranked_only_the_newest, search
 from .mixins import PageMetaMixin, ReaderListMixin, SurrogateKeysMixin, page_number
 
@@ -209,15 +209,7 @@ class CorrectionListView(SurrogateKeysMixin, PageMetaMixin, ListView):
             )
             .select_related("article")
             .defer("article__search_document", "article__body", "article__body_html")
-            .prefetch_related(
-                Prefetch(
-                    "article__translations",
-                    queryset=ArticleTranslation.objects.readable_in(get_language()).defer(
-                        "body", "body_html", "source_headline", "source_standfirst", "source_body"
-                    ),
-                    to_attr="reader_translations",
-                )
-            )
+            .prefetch_related(reader_translation(get_language(), lookup="article__translations"))
             .order_by("-noted_at", "-pk")
         )
 

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import cache, seo
-from ..languages import default_language, site_language_codes
+from ..languages import default_language, page_in_each_language
 from ..models import Article
 from ..reading import for_readers, read
 
@@ -68,7 +68,7 @@ class PageMetaMixin:
             description=self.meta_description(),
             canonical=canonical,
             locale=get_language(),
-            alternates=[(code, translate_url(canonical, code)) for code in site_language_codes()],
+            alternates=[(language.code, url) for language, url in page_in_each_language(canonical)],
             x_default=translate_url(canonical, default_language()),
         )
         return with_document_title(meta, title)
@@ -124,9 +124,6 @@ class ReaderListMixin(SurrogateKeysMixin, PageMetaMixin):
     context_object_name = "articles"
     paginate_by = 20
 
-    # A list whose first page is empty (a tag or author with nothing published) does not exist.
-    empty_is_not_found = False
-
     def surrogate_keys(self, context):
         return {cache.LIST, *(cache.key(reader.article) for reader in context["readers"])}
 
@@ -149,6 +146,6 @@ class ReaderListMixin(SurrogateKeysMixin, PageMetaMixin):
         start = (number - 1) * page_size
         rows = list(queryset[start : start + page_size + 1])
         page = NewsPage(rows[:page_size], number, has_next=len(rows) > page_size)
-        if not page.object_list and (number > 1 or self.empty_is_not_found):
+        if not page.object_list and number > 1:
             raise Http404
         return None, page, page.object_list, page.has_other_pages()
