@@ -193,6 +193,16 @@ def test_publishing_now_brings_a_scheduled_article_forward(editor):
     assert article.is_public()
 
 
+def test_publishing_a_live_article_again_keeps_the_time_it_went_out(editor):
+    went_out = timezone.now() - timedelta(days=3)
+    article = make_article(published_at=went_out, authors=[make_author()])
+
+    editorial.publish(Article, article.pk, editor)
+
+    article.refresh_from_db()
+    assert article.published_at == went_out
+
+
 def test_a_reporter_may_not_touch_published_work(editor):
     reporter = make_staff("Reporters")
     live = make_article(authors=[make_author()])

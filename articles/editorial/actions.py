@@ -241,7 +241,12 @@ def _move(model, obj_or_pk, new_status, user, *, seen_version, comment, now, pub
         workflow.check_step(old_status, new_status, user, is_live=obj.is_public(now))
         obj.status = new_status
         if isinstance(obj, Article) and new_status == Status.PUBLISHED:
-            obj.published_at = publish_at or now
+            if publish_at is not None:
+                obj.published_at = publish_at
+            elif obj.published_at is None or obj.published_at > now:
+                # "Now" puts an undated or scheduled article live at this moment; a live
+                # article keeps the time it went out.
+                obj.published_at = now
         _check_publishable(obj)
         obj.updated_by = _user(user)
         with revisions.revision(user, comment):
