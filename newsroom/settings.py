@@ -151,6 +151,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The site and its job worker write to one SQLite file. A transaction that reads, then
+    # writes, while another process writes would fail at once with "database is locked" (SQLite
+    # cannot let it wait: that could deadlock). Transactions that take the write lock when they
+    # begin wait for each other instead, up to the busy timeout; WAL lets readers go on meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles queries its planner thinks costly; a page's queries run for
     # milliseconds and compiling took hundreds (docs/performance.md). Off for the site's own
