@@ -48,7 +48,7 @@ import re
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, Least, Lower, NullIf, StrIndex, Substr
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -56,6 +56,7 @@ from django.utils.safestring import mark_safe
 from .languages import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, search_config
 from .models import Article, ArticleTranslation
 from .reading import for_readers
+from .validators import BODY_MAX_LENGTH
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
@@ -63,6 +64,11 @@ MAX_WORDS = 10
 MAX_RANKED = 500
 # About how many words of the body a result's snippet shows around the matches.
 SNIPPET_WORDS = 30
+# A snippet is made from this many characters of the body at most, starting a little before the
+# first place a word of the query appears as typed (else at the start): ts_headline reads all of
+# the text it is given, and took 6 s for a body of 2 MB, per result (docs/reliability.md).
+SNIPPET_SOURCE_LENGTH = 5_000
+SNIPPET_SOURCE_LEAD = 300
 # What ts_headline puts around a match; private-use characters no text holds.
 START_MARK, STOP_MARK = "\ue000", "\ue001"
 # Markdown in a snippet of the source: emphasis and code marks, headings, quote and list marks,
@@ -140,9 +146,34 @@ def matching(query: str) -> Q:
     )
 
 
-def _snippet(query: SearchQuery, config: str):
+def literal_words(query: str) -> list[str]:
+    """The words of a query as they would appear in a text, lowercased: without the quotes,
+    the `-` of an excluded word and `or`, at most MAX_WORDS."""
+    words = (word.strip("\"'").lower() for word in query.split())
+    return [word for word in words if word and word != "or" and not word.startswith("-")][
+        :MAX_WORDS
+    ]
+
+
+def snippet_source(words: list[str], field: str = "body"):
+    """At most SNIPPET_SOURCE_LENGTH characters of `field`, from a little before the first
+    place one of `words` appears in it, else from its start; a database expression."""
+    if not words:
+        return Substr(field, 1, SNIPPET_SOURCE_LENGTH)
+    nowhere = Value(BODY_MAX_LENGTH * 100)  # past the end of any text
+    positions = [
+        Coalesce(NullIf(StrIndex(Lower(field), Value(word)), Value(0)), nowhere) for word in words
+    ]
+    first = Least(*positions) if len(positions) > 1 else positions[0]
+    start = Greatest(
+        Coalesce(NullIf(first, nowhere), Value(1)) - Value(SNIPPET_SOURCE_LEAD), Value(1)
+    )
+    return Substr(field, start, SNIPPET_SOURCE_LENGTH)
+
+
+def _snippet(query: SearchQuery, config: str, words: list[str]):
     return SearchHeadline(
-        "body",
+        snippet_source(words),
         query,
         config=config,
         start_sel=START_MARK,
@@ -164,6 +195,7 @@ def _full_text_search(query, language, originals, reader_translations):
     costs an index lookup. The snippets are made for the page's rows only.
     """
     queries = {config: _web_query(query, config) for _condition, config in _per_language()}
+    words = literal_words(query)
     matched_originals = originals.filter(matching(query))
     reader_config = search_config(language)
     reader_query = _web_query(query, reader_config)
@@ -198,13 +230,13 @@ def _full_text_search(query, language, originals, reader_translations):
     )
     snippet = Coalesce(
         Subquery(
-            shown_translation.annotate(snippet=_snippet(reader_query, reader_config)).values(
+            shown_translation.annotate(snippet=_snippet(reader_query, reader_config, words)).values(
                 "snippet"
             )[:1]
         ),
         Case(
             *(
-                When(condition, then=_snippet(queries[config], config))
+                When(condition, then=_snippet(queries[config], config, words))
                 for condition, config in _per_language()
             )
         ),

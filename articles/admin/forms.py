@@ -3,7 +3,7 @@
 from django import forms
 from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.utils.formats import localize
+from django.utils.formats import localize, number_format
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,10 @@ from ..models import (
     normalize_newlines,
 )
 from ..validators import validate_tag_name
+
+# Tags on one article. Readers see five on a teaser and all on the article; each tag is a
+# lookup when the article is saved, and 3,000 of them took 42 s (docs/reliability.md).
+MAX_TAGS = 50
 
 TEXT_LABELS = {
     "headline": gettext_lazy("Headline"),
@@ -215,6 +219,15 @@ class ArticleForm(DeskForm):
 
     def clean_tags(self):
         names = self.cleaned_data.get("tags") or []
+        if len(names) > MAX_TAGS:
+            raise forms.ValidationError(
+                _(
+                    "An article can have at most %(limit)d tags; this one has %(count)s. Keep "
+                    "the ones readers would look for."
+                ),
+                code="too_many_tags",
+                params={"limit": MAX_TAGS, "count": number_format(len(names), force_grouping=True)},
+            )
         for name in names:
             validate_tag_name(name)
         return names

@@ -18,7 +18,7 @@ from taggit.models import Tag, TaggedItemBase
 from ..images import validate_image
 from ..languages import url_language
 from ..markdown import opening_sentence, render_markdown
-from ..validators import bcp47_validator, validate_plain_text
+from ..validators import bcp47_validator, validate_body_length, validate_plain_text
 from .base import (
     EditedRecord,
     Localized,
@@ -222,7 +222,7 @@ class Article(EditedRecord):
     )
     body = models.TextField(
         _("body"),
-        validators=[validate_plain_text],
+        validators=[validate_body_length, validate_plain_text],
         help_text=_("Markdown. Use ## for subheadings, *italics*, **bold**, [links](…)."),
     )
     body_html = models.TextField(_("body HTML"), editable=False, default="")
