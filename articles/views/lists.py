@@ -15,7 +15,7 @@ from .. import cache
 from ..models import Article, Author, Byline, Correction, Section
 from ..models.rows import local_texts
 from ..reading import CORRECTING_KINDS, ReaderArticle, reader_translation
-from ..search import clean_query, ranked_only_the_newest, search
+from ..search import clean_query, mark_snippets, ranked_only_the_newest, search
 from .mixins import PageMetaMixin, ReaderListMixin, SurrogateKeysMixin, page_number
 
 
@@ -163,6 +163,7 @@ class SearchView(PublishedArticleListView):
         number = page_number(self.request, self.page_kwarg)
         start = (number - 1) * page_size
         rows = list(queryset.annotate(found=Window(Count("pk")))[start : start + page_size])
+        mark_snippets(rows, self.query)
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
         paginator.count = rows[0].found if rows else 0 if number == 1 else queryset.count()
         try:
