@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -186,6 +187,18 @@ class ArticleQuerySet(models.QuerySet):
         the public ones, which have pages, feeds and a place in the sitemap."""
         return Author.objects.filter(
             Exists(Byline.objects.filter(author=OuterRef("pk"), article__in=self))
+        )
+
+    def months(self):
+        """How many of these articles came out in each month, newest first, as rows of
+        `month` (its first day, in the site's time zone) and `count`: `published().months()`
+        is the archive's index."""
+        return (
+            self.filter(published_at__isnull=False)
+            .annotate(month=TruncMonth("published_at"))
+            .values("month")
+            .annotate(count=models.Count("pk"))
+            .order_by("-month")
         )
 
 
