@@ -146,12 +146,12 @@ def mark_snippets(results, query: str) -> None:
         if first is None:  # the words were in the headline or standfirst only
             result.search_snippet = ""
             continue
-        # Where the database cut the text, a word in part goes.
+        # Where the database cut the text, a word in part goes (the page adds the ellipses).
         space = re.search(r"\s", excerpt)
         if first.start() >= EXCERPT_LEAD and space and space.start() < first.start():
-            excerpt = "… " + excerpt[space.end() :]
+            excerpt = excerpt[space.end() :]
         if len(result.search_snippet) >= EXCERPT_LENGTH:
-            excerpt = re.sub(r"\s+\S*$", "", excerpt) + " …"
+            excerpt = re.sub(r"\s+\S*$", "", excerpt)
         result.search_snippet = pattern.sub(rf"{START_MARK}\g<0>{STOP_MARK}", excerpt)
 
 
