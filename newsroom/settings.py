@@ -79,13 +79,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
-    "taggit",
+    # Libraries named for editors on the desk's dashboard (newsroom/apps.py): taggit, axes and
+    # django_tasks_db.
+    "newsroom.apps.TagsConfig",
     "imagekit",
     "reversion",
     "csp",
-    "axes",
+    "newsroom.apps.LoginProtectionConfig",
     "django_tasks",
-    "django_tasks_db",
+    "newsroom.apps.BackgroundJobsConfig",
     "articles",
 ]
 

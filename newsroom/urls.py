@@ -42,3 +42,5 @@ if settings.SERVE_MEDIA or settings.DEBUG:
 
 # A database outage answers 503 with Retry-After (the designed page); anything else 500.
 handler500 = "articles.errors.server_error"
+# A refusal says why, in the editor's language, with a way back (the desk's design).
+handler403 = "articles.admin.denied.permission_denied"
