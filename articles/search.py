@@ -36,19 +36,29 @@ How the query is matched:
   stemming, for any other) and the query is normalised in that same language, so "ships" finds
   "ship" in English text and "Schiffe" finds "Schiff" in German. Expression indexes in
   migration 0007_search_indexes keep matching fast; see document() below.
-- SQLite (development): every word of the query (the first MAX_WORDS) must appear, case-
-  insensitively (ASCII only, SQLite's LIKE), in the headline, standfirst or body; no stemming.
+- SQLite (development): every word of the query (the first MAX_WORDS; a "quoted phrase" counts
+  as one) must appear, case-insensitively (ASCII only, SQLite's LIKE), in the headline,
+  standfirst or body; no stemming.
 
 Either way the query is cut to MAX_QUERY_LENGTH characters, NUL characters (which PostgreSQL
-text cannot hold) become spaces, and whitespace is collapsed.
+text cannot hold) become spaces, and whitespace is collapsed. Quotes and apostrophes match
+alike however they were typed: “ ” „ « » (and ″) are read as ", ‘ ’ ‚ ‛ as '; on SQLite a word
+with an apostrophe finds the text with ' or ’ (or ‘). (PostgreSQL's parser splits a word at
+either apostrophe, and drops the "s" after it as a stop word in English.)
+
+Results carry a snippet of the body around the matches (`search_snippet`, made into HTML by
+highlighted()): ts_headline's on PostgreSQL; on SQLite the text around the first match, its
+words marked by mark_snippets() once the page's rows are fetched. Either is made from a
+bounded part of the body (SNIPPET_SOURCE_LENGTH).
 """
 
 import re
+import secrets
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, Least, Lower, NullIf, StrIndex, Substr
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -56,6 +66,7 @@ from django.utils.safestring import mark_safe
 from .languages import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, search_config
 from .models import Article, ArticleTranslation
 from .reading import for_readers
+from .validators import BODY_MAX_LENGTH
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
@@ -63,8 +74,21 @@ MAX_WORDS = 10
 MAX_RANKED = 500
 # About how many words of the body a result's snippet shows around the matches.
 SNIPPET_WORDS = 30
-# What ts_headline puts around a match; private-use characters no text holds.
-START_MARK, STOP_MARK = "\ue000", "\ue001"
+# A snippet is made from this many characters of the body at most, starting a little before the
+# first place a word of the query appears as typed (else at the start): ts_headline reads all of
+# the text it is given, and took 6 s for a body of 2 MB, per result (docs/reliability.md).
+SNIPPET_SOURCE_LENGTH = 5_000
+SNIPPET_SOURCE_LEAD = 300
+# On SQLite, the text a snippet is made from: about SNIPPET_WORDS words around the first match.
+EXCERPT_LENGTH, EXCERPT_LEAD = 300, 100
+# What goes around a matched word in a snippet until highlighted() makes it <mark>: a random
+# token, new in each process, between private-use characters. A body may hold any character,
+# these too, but not the token, so nothing in a body can become markup.
+_TOKEN = secrets.token_hex(8)
+START_MARK, STOP_MARK = f"\ue000{_TOKEN}\ue001", f"\ue001{_TOKEN}\ue000"
+# Typographic quotes and apostrophes, as the query is matched (see the module's docstring).
+QUOTES = str.maketrans(dict.fromkeys("“”„‟«»″", '"') | dict.fromkeys("‘’‚‛", "'"))
+APOSTROPHES = "'’‘"
 # Markdown in a snippet of the source: emphasis and code marks, headings, quote and list marks,
 # and a link's address (its text is kept).
 MARKDOWN_MARKS = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -78,7 +102,9 @@ def clean_query(query: str | None) -> str:
 
 def search(query: str, language: str, *, now=None):
     """Published articles matching `query` for a reader in `language`, best first."""
-    query = clean_query(query)
+    query = clean_query(query).translate(QUOTES)
+    if connection.vendor != "postgresql" and not terms(query):
+        return Article.objects.none()
     if not query:
         return Article.objects.none()
     now = now or timezone.now()
@@ -106,6 +132,52 @@ def ranked_only_the_newest(found: int) -> bool:
     """Whether `found` results may be only the newest MAX_RANKED of more matches: PostgreSQL
     ranks no more than that of originals and of translations; SQLite returns every match."""
     return connection.vendor == "postgresql" and found >= MAX_RANKED
+
+
+def mark_snippets(results, query: str) -> None:
+    """On SQLite, mark the words of `query` in each result's snippet (the text around the first
+    match, from the database) as ts_headline marks them on PostgreSQL; the page's rows only."""
+    if connection.vendor == "postgresql":
+        return
+    pattern = _terms_pattern(terms(clean_query(query).translate(QUOTES)))
+    for result in results:
+        excerpt = getattr(result, "search_snippet", "") or ""
+        first = pattern.search(excerpt) if pattern else None
+        if first is None:  # the words were in the headline or standfirst only
+            result.search_snippet = ""
+            continue
+        # Where the database cut the text, a word in part goes (the page adds the ellipses).
+        space = re.search(r"\s", excerpt)
+        if first.start() >= EXCERPT_LEAD and space and space.start() < first.start():
+            excerpt = excerpt[space.end() :]
+        if len(result.search_snippet) >= EXCERPT_LENGTH:
+            excerpt = re.sub(r"\s+\S*$", "", excerpt)
+        result.search_snippet = pattern.sub(rf"{START_MARK}\g<0>{STOP_MARK}", excerpt)
+
+
+def terms(query: str) -> list[str]:
+    """What the word search matches (SQLite): the "quoted phrases" and the other words of a
+    query whose quotes are normalised, without quotes around them; at most MAX_WORDS."""
+    found = (phrase or word for phrase, word in re.findall(r'"([^"]*)"|(\S+)', query))
+    return [term for term in (t.strip(f'"{APOSTROPHES} ') for t in found) if term][:MAX_WORDS]
+
+
+def _spellings(term: str) -> list[str]:
+    """`term` with each kind of apostrophe (one kind throughout), as a text may spell it."""
+    if "'" not in term:
+        return [term]
+    return [term.replace("'", apostrophe) for apostrophe in APOSTROPHES]
+
+
+def _terms_pattern(words: list[str]):
+    """A regular expression finding any of `words` in a text, apostrophes alike, ignoring case."""
+    if not words:
+        return None
+    spelled = [
+        "\\s+".join(re.escape(part).replace("'", f"[{APOSTROPHES}]") for part in word.split())
+        for word in sorted(words, key=len, reverse=True)
+    ]
+    return re.compile("|".join(spelled), re.IGNORECASE)
 
 
 def highlighted(snippet: str) -> str:
@@ -140,9 +212,36 @@ def matching(query: str) -> Q:
     )
 
 
-def _snippet(query: SearchQuery, config: str):
+def snippet_words(query: str) -> list[str]:
+    """The words of a query (its quotes normalised) as a text spells them, for finding where a
+    snippet starts: without `or` and excluded `-words`, each apostrophe each way."""
+    words = [word for word in terms(query) if word.lower() != "or" and not word.startswith("-")]
+    return [spelling for word in words for spelling in _spellings(word)]
+
+
+def snippet_source(
+    words: list[str],
+    field: str = "body",
+    length: int = SNIPPET_SOURCE_LENGTH,
+    lead: int = SNIPPET_SOURCE_LEAD,
+):
+    """At most `length` characters of `field`, from `lead` characters before the first place
+    one of `words` appears in it (case aside), else from its start; a database expression."""
+    if not words:
+        return Substr(field, 1, length)
+    nowhere = Value(BODY_MAX_LENGTH * 100)  # past the end of any text
+    positions = [
+        Coalesce(NullIf(StrIndex(Lower(field), Lower(Value(word))), Value(0)), nowhere)
+        for word in words
+    ]
+    first = Least(*positions) if len(positions) > 1 else positions[0]
+    start = Greatest(Coalesce(NullIf(first, nowhere), Value(1)) - Value(lead), Value(1))
+    return Substr(field, start, length)
+
+
+def _snippet(query: SearchQuery, config: str, words: list[str]):
     return SearchHeadline(
-        "body",
+        snippet_source(words),
         query,
         config=config,
         start_sel=START_MARK,
@@ -164,6 +263,7 @@ def _full_text_search(query, language, originals, reader_translations):
     costs an index lookup. The snippets are made for the page's rows only.
     """
     queries = {config: _web_query(query, config) for _condition, config in _per_language()}
+    words = snippet_words(query)
     matched_originals = originals.filter(matching(query))
     reader_config = search_config(language)
     reader_query = _web_query(query, reader_config)
@@ -198,13 +298,13 @@ def _full_text_search(query, language, originals, reader_translations):
     )
     snippet = Coalesce(
         Subquery(
-            shown_translation.annotate(snippet=_snippet(reader_query, reader_config)).values(
+            shown_translation.annotate(snippet=_snippet(reader_query, reader_config, words)).values(
                 "snippet"
             )[:1]
         ),
         Case(
             *(
-                When(condition, then=_snippet(queries[config], config))
+                When(condition, then=_snippet(queries[config], config, words))
                 for condition, config in _per_language()
             )
         ),
@@ -213,12 +313,20 @@ def _full_text_search(query, language, originals, reader_translations):
 
 
 def _word_search(query, originals, reader_translations):
-    """(which articles match, 1 for a headline match else 0, no snippet) by words."""
-    words = query.split()[:MAX_WORDS]
+    """(which articles match, 1 for a headline match else 0, the text around the first match
+    in the body) by words; mark_snippets() marks the words in it."""
+    words = terms(query)
 
     def every_word_in(*fields):
         return Q(
-            *(_any_of(Q(**{f"{field}__icontains": word}) for field in fields) for word in words)
+            *(
+                _any_of(
+                    Q(**{f"{field}__icontains": spelling})
+                    for field in fields
+                    for spelling in _spellings(word)
+                )
+                for word in words
+            )
         )
 
     originals = originals.filter(every_word_in("headline", "standfirst", "body"))
@@ -228,7 +336,13 @@ def _word_search(query, originals, reader_translations):
         pk__in=translations.filter(every_word_in("headline")).values("article_id")
     )
     rank = Case(When(in_headline, then=Value(1)), default=Value(0))
-    return found, rank, Value("")
+    spellings = snippet_words(query)
+    excerpt = snippet_source(spellings, length=EXCERPT_LENGTH, lead=EXCERPT_LEAD)
+    shown_translation = reader_translations.filter(article=OuterRef("pk")).order_by()
+    snippet = Coalesce(
+        Subquery(shown_translation.annotate(excerpt=excerpt).values("excerpt")[:1]), excerpt
+    )
+    return found, rank, snippet
 
 
 def _any_of(conditions):

@@ -25,6 +25,7 @@ urlpatterns = [
     path("sections/<slug:slug>/", lists.SectionDetailView.as_view(), name="section-detail"),
     path("tags/<uslug:slug>/", lists.TagDetailView.as_view(), name="tag-detail"),
     path("authors/<slug:slug>/", lists.AuthorDetailView.as_view(), name="author-detail"),
+    path("archive/", lists.ArchiveIndexView.as_view(), name="archive"),
     path("archive/<int:year>/", lists.ArchiveView.as_view(), name="archive-year"),
     path("archive/<int:year>/<int:month>/", lists.ArchiveView.as_view(), name="archive-month"),
     path("corrections/", lists.CorrectionListView.as_view(), name="corrections"),

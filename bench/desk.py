@@ -46,10 +46,13 @@ class Editor:
             urllib.request.HTTPCookieProcessor(self.jar), NoRedirect
         )
 
-    def request(self, path: str, fields=None) -> tuple[int, dict[str, str], str]:
-        data = urllib.parse.urlencode(fields).encode() if fields is not None else None
+    def request(
+        self, path: str, fields=None, *, data: bytes | None = None, headers=None
+    ) -> tuple[int, dict[str, str], str]:
+        if fields is not None:
+            data = urllib.parse.urlencode(fields).encode()
         request = urllib.request.Request(
-            self.site + path, data=data, headers={"Referer": self.site + path}
+            self.site + path, data=data, headers={"Referer": self.site + path, **(headers or {})}
         )
         try:
             with self.opener.open(request, timeout=self.timeout) as response:

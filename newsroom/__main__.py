@@ -19,6 +19,8 @@ from pathlib import Path
 if sys.version_info < (3, 11):  # noqa: UP036 - this runs on whatever python3 the reader has
     sys.exit("Newsroom needs Python 3.11 or newer.")
 
+from .checkout import local_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VENV_DIR = BASE_DIR / ".venv"
 BIN_DIR = VENV_DIR / ("Scripts" if os.name == "nt" else "bin")
@@ -71,15 +73,6 @@ def free_port(host: str, port: int, tries: int = 20) -> int:
     raise SystemExit(f"Ports {port} to {port + tries - 1} on {host} are all in use.")
 
 
-def local_secret_key() -> str:
-    """A secret key for this checkout, made once and kept inside .venv/ (never committed)."""
-    path = VENV_DIR / ".newsroom-secret-key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def run_site(address: str, debug: bool = False) -> int:
     ensure_environment()
     host, wanted = parse_address(address)
@@ -89,6 +82,8 @@ def run_site(address: str, debug: bool = False) -> int:
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}"
     env = {**os.environ}
+    # What editors upload (lead images) is served by the site itself, here only.
+    env.setdefault("DJANGO_SERVE_MEDIA", "true")
     if debug:
         env.setdefault("DJANGO_DEBUG", "true")
     else:

@@ -79,13 +79,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
-    "taggit",
+    # Libraries named for editors on the desk's dashboard (newsroom/apps.py): taggit, axes and
+    # django_tasks_db.
+    "newsroom.apps.TagsConfig",
     "imagekit",
     "reversion",
     "csp",
-    "axes",
+    "newsroom.apps.LoginProtectionConfig",
     "django_tasks",
-    "django_tasks_db",
+    "newsroom.apps.BackgroundJobsConfig",
     "articles",
 ]
 
@@ -285,6 +287,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# Uploads served by the site itself (Django's static view, one file a request): for
+# `python3 -m newsroom run`, which sets it. Production serves MEDIA_ROOT from its web server.
+SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", False)
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # dumpdata keeps times to the microsecond, so a backup gives back exactly what it was given.
 SERIALIZATION_MODULES = {"json": "articles.fixture_json"}

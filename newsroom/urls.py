@@ -1,9 +1,11 @@
+import re
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from django.views.static import serve
 
 from articles import sitemaps
 
@@ -27,8 +29,18 @@ urlpatterns += i18n_patterns(
     prefix_default_language=True,
 )
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA or settings.DEBUG:
+    # Uploads, for the local run (DJANGO_SERVE_MEDIA, debug off: Django's static() helper
+    # would add nothing) and debugging; production serves MEDIA_ROOT from its web server.
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
 
 # A database outage answers 503 with Retry-After (the designed page); anything else 500.
 handler500 = "articles.errors.server_error"
+# A refusal says why, in the editor's language, with a way back (the desk's design).
+handler403 = "articles.admin.denied.permission_denied"

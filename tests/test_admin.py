@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
@@ -381,3 +383,20 @@ def test_the_tag_list_offers_no_merge_that_would_leave_articles_on_the_old_tag(a
 
     assert "Storms" in page
     assert "render_tag_form" not in page and "Merge selected tags" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("en", ["Login protection", "Tags", "Background jobs"]),
+        ("de", ["Anmeldeschutz", "Schlagwörter", "Hintergrundaufgaben"]),
+    ],
+)
+def test_the_dashboard_names_its_sections_for_editors_not_by_library(admin_client, language, names):
+    page = admin_client.get("/admin/", headers={"Accept-Language": language}).content.decode()
+
+    captions = re.findall(r'<caption>\s*<a [^>]*class="section"[^>]*>([^<]+)</a>', page)
+    for name in names:
+        assert name in captions, captions
+    for library in ("Axes", "Taggit", "Tasks Database Backend"):
+        assert library not in captions

@@ -83,6 +83,7 @@ READER_PAGES = [
     *in_both_languages("section", "/sections/politics/"),
     *in_both_languages("tag", "/tags/north-korea/"),
     *in_both_languages("author", "/authors/sven-hauberg/"),
+    *in_both_languages("archive", "/archive/"),
     *in_both_languages("year-archive", "/archive/2024/"),
     *in_both_languages("month-archive", "/archive/2023/9/"),
     *in_both_languages("corrections", "/corrections/"),

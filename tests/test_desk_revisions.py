@@ -1,6 +1,7 @@
 """Revisions: every desk save is a restorable snapshot; History lists them; one button restores."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
@@ -245,3 +246,24 @@ def test_translations_have_history_and_restore_too(client, editor):
     translation.refresh_from_db()
     assert translation.body == "Der Hafen öffnet am Montag wieder."
     assert len(revisions_of(translation)) == 4
+
+
+def test_a_time_ending_in_a_full_stop_ends_the_sentence_without_a_second_one(
+    client, editor, article
+):
+    save_with(client, article, headline="Evening headline")
+    evening = revisions_of(article)[-1]
+    # 8:04 p.m. in Berlin.
+    Revision.objects.filter(pk=evening.pk).update(
+        date_created=datetime(2026, 11, 5, 19, 4, tzinfo=UTC)
+    )
+    save_with(client, article, headline="Later headline")
+
+    response = client.post(revision_url(article, evening.pk), follow=True)
+
+    page = response.content.decode()
+    assert "Restored the version of Nov. 5, 2026, 8:04 p.m. The restore is a new revision." in page
+    assert "p.m.." not in page
+    assert revisions_of(article)[-1].get_comment() == (
+        "Restored the version of Nov. 5, 2026, 8:04 p.m."
+    )

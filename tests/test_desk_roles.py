@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
+from reversion.models import Revision
 
 from articles.models import Article, ArticleTranslation, Status
 
@@ -219,3 +220,89 @@ def test_translator_cannot_run_article_actions_by_posting_them(client, action):
     draft.refresh_from_db()
     live.refresh_from_db()
     assert (draft.status, live.status) == (Status.DRAFT, Status.PUBLISHED)
+
+
+def test_a_refusal_at_the_desk_is_a_page_in_the_editors_language_saying_why_with_a_way_back(
+    client,
+):
+    client.force_login(make_staff("Translators", username="tina"))
+    article = make_article(status=Status.DRAFT, headline="Source")
+
+    response = client.post(
+        change_url(article),
+        {"headline": "Changed by a translator", "version": article.version},
+        headers={"Accept-Language": "de"},
+    )
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert '<html lang="de"' in page
+    assert "<h1>Nicht erlaubt</h1>" in page
+    assert "Sie sind als „tina“ angemeldet (Translators)" in page
+    assert 'href="/admin/"' in page and "Zurück zum Desk" in page
+    article.refresh_from_db()
+    assert article.headline == "Source"
+
+
+def test_a_refusal_says_its_reason_and_links_back_to_where_the_editor_came_from(client):
+    client.force_login(make_staff("Reporters", username="rita"))
+    article = make_article(headline="Live")
+    revision = Revision.objects.create(date_created=timezone.now())
+    history = reverse("admin:articles_article_history", args=[article.pk])
+
+    response = client.post(
+        reverse("admin:articles_article_revision", args=[article.pk, revision.pk]),
+        headers={"Referer": f"http://testserver{history}"},
+    )
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "<h1>Not allowed</h1>" in page
+    assert "You may not change this article, so you cannot restore a version of it." in page
+    assert f'<a href="{history}">Back to where you were</a>' in page
+    assert "Traceback" not in page and "403 Forbidden" not in page
+
+
+def test_a_link_back_never_leads_off_the_site(client):
+    client.force_login(make_staff("Translators"))
+    article = make_article(status=Status.DRAFT)
+
+    response = client.post(
+        change_url(article),
+        {"headline": "x", "version": article.version},
+        headers={"Referer": "https://evil.example/phish"},
+    )
+
+    assert response.status_code == 403
+    assert "evil.example" not in response.content.decode()
+
+
+def test_reporters_choose_existing_tags_and_cannot_make_new_ones(client):
+    client.force_login(make_staff("Reporters"))
+    make_article(tags=["Shipping"])
+    article = make_article(status=Status.DRAFT, headline="Draft")
+    data = form_data(client.get(change_url(article)), "article_form")
+
+    data["tags"] = "shipping, Brand new topic"
+    refused = client.post(change_url(article), data)
+
+    assert refused.status_code == 200
+    assert (
+        "“Brand new topic” is not a tag yet: choose an existing tag, or ask an editor to add it."
+        in refused.content.decode()
+    )
+    assert not article.tags.exists()
+
+    data["tags"] = "shipping"
+    assert client.post(change_url(article), data).status_code == 302
+    assert list(article.tags.names()) == ["Shipping"]
+
+
+def test_editors_may_make_new_tags_by_typing_them(client):
+    client.force_login(make_staff("Editors"))
+    article = make_article(status=Status.DRAFT, headline="Draft")
+    data = form_data(client.get(change_url(article)), "article_form")
+    data["tags"] = "Brand new topic, Economy"
+
+    assert client.post(change_url(article), data).status_code == 302
+    assert sorted(article.tags.names()) == ["Brand new topic", "Economy"]

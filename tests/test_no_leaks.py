@@ -250,6 +250,7 @@ def public_surfaces(newsroom) -> list[str]:
             url("home", language),
             url("home", language, "?page=2"),
             url("corrections", language),
+            url("archive", language),
             url("feed-rss", language),
             url("feed-atom", language),
             url("feed-json", language),

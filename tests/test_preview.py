@@ -456,3 +456,28 @@ def test_a_share_link_keeps_one_address_for_its_whole_life(monkeypatch):
 
     assert link.get_absolute_url() == address
     assert ShareLink.pk_from_token(link.token) == link.pk
+
+
+SHARE_BUTTONS = '<nav class="share"'
+
+
+def test_previews_of_unpublished_work_offer_no_share_buttons(editor_client, client):
+    article = draft(headline="Not out yet")
+    link = ShareLink.objects.create(article=article)
+
+    staff_preview = editor_client.get(preview_url(article))
+    shared_preview = client.get(link.get_absolute_url())
+
+    # A reader following such a button would find a 404.
+    assert staff_preview.status_code == shared_preview.status_code == 200
+    assert SHARE_BUTTONS not in staff_preview.text
+    assert SHARE_BUTTONS not in shared_preview.text
+
+
+def test_a_published_article_still_offers_its_share_buttons(client):
+    article = make_article(headline="Out now")
+
+    page = client.get(article.get_absolute_url()).text
+
+    assert SHARE_BUTTONS in page
+    assert "bsky.app/intent/compose" in page

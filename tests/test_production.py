@@ -116,3 +116,12 @@ def test_gunicorn_answers_unknown_hosts_with_400_and_unknown_pages_with_the_404_
     assert bad_host.value.code == 400
     assert missing.value.code == 404
     assert "Page not found" in missing.value.read().decode()
+
+
+@pytest.mark.django_db
+def test_production_settings_leave_uploads_to_the_web_server(client, settings):
+    (settings.MEDIA_ROOT / "images").mkdir(parents=True)
+    (settings.MEDIA_ROOT / "images" / "lead.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+
+    assert settings.SERVE_MEDIA is False
+    assert client.get("/media/images/lead.png").status_code == 404

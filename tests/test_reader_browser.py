@@ -12,6 +12,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from .browser import ARTIFACTS
+from .factories import make_article
 from .test_browser import FIRST, GERMAN_SLUG, SECOND, THIRD, add_german_translation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -189,3 +190,34 @@ def test_screenshots_of_the_readers_pages_at_phone_and_desktop_widths(open_tab, 
             assert response is not None and response.status == 200, path
             expect(page.locator("h1")).to_have_count(1)
             screenshot(page, f"{language}-{viewport}-{name}")
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_the_drop_cap_never_crowds_a_subheading_after_a_one_line_paragraph(
+    open_tab, live_server, viewport
+):
+
+    article = make_article(
+        headline="Short opening",
+        body="One line.\n\n## What happened next\n\nThe story goes on.",
+    )
+    page = open_tab(viewport)
+    page.goto(live_server.url + article.get_absolute_url())
+
+    # The drop cap (the first letter, floated: as tall as its line) and the subheading under it.
+    cap_bottom, heading_top, gap = page.evaluate(
+        """() => {
+            const paragraph = document.querySelector(".article__body > p");
+            const cap = getComputedStyle(paragraph, "::first-letter");
+            const heading = document.querySelector(".article__body h2");
+            return [
+                paragraph.getBoundingClientRect().top + parseFloat(cap.marginTop)
+                    + parseFloat(cap.lineHeight) + parseFloat(cap.marginBottom),
+                heading.getBoundingClientRect().top,
+                parseFloat(getComputedStyle(heading).marginTop),
+            ];
+        }"""
+    )
+    screenshot(page, f"drop-cap-before-subheading-{viewport}")
+    # As much space above the subheading as after any paragraph: the drop cap takes none of it.
+    assert heading_top - cap_bottom >= gap - 1, (cap_bottom, heading_top, gap)

@@ -145,3 +145,23 @@ def test_the_html_lang_is_the_page_language_everywhere(client):
         for path in ("", "articles/story/", "tags/t/", "authors/au/", "corrections/"):
             response = client.get(f"/{language}/{path}", follow=True)
             assert f'<html lang="{language}">' in response.content.decode(), (language, path)
+
+
+def teaser_of(page, headline):
+    """The <article class="teaser"> holding `headline`."""
+    start = page.rindex('<article class="teaser', 0, page.index(headline))
+    return page[start : page.index("</article>", start)]
+
+
+def test_a_teaser_in_another_language_than_the_page_says_which(client):
+    make_article(headline="Only in English", slug="only-english")
+    translate(make_article(headline="Translated story"), headline="Übersetzte Geschichte")
+
+    german = client.get("/de/").content.decode()
+    english = client.get("/en/").content.decode()
+
+    teaser = teaser_of(german, "Only in English")
+    assert '<span class="teaser__language">Auf Englisch</span>' in teaser
+    assert 'lang="en"><a href="/de/articles/only-english/">Only in English</a>' in teaser
+    assert "teaser__language" not in teaser_of(german, "Übersetzte Geschichte")
+    assert "teaser__language" not in english

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.models import Status
 
@@ -137,7 +138,7 @@ def test_article_page_shows_everything_a_reader_expects(client):
         '<p class="article__standfirst">Negotiators walked out on Tuesday.</p>',
         f'<a href="{first.get_absolute_url()}" rel="author">Ada Reporter</a>',
         f'<a href="{second.get_absolute_url()}" rel="author">Ben Writer</a>',
-        '<time datetime="2024-03-05T10:30:00+01:00">March 5, 2024</time>',
+        '<time datetime="2024-03-05T10:30:00+01:00">March 5, 2024, 10:30 a.m.</time>',
         "<h2>What next</h2>",
         f'<a href="{section.get_absolute_url()}">World</a>',
         '<a href="/en/tags/diplomacy/" rel="tag">Diplomacy</a>',
@@ -363,3 +364,45 @@ def test_server_error_page_renders_without_the_database(rf, django_assert_num_qu
 
     assert response.status_code == 500
     assert "<h1>Something went wrong</h1>" in response.content.decode()
+
+
+def test_the_article_page_shows_the_time_of_publication_and_lists_the_date(client):
+    article = make_article(
+        headline="Evening news",
+        published_at=timezone.make_aware(timezone.datetime(2024, 3, 5, 20, 4)),
+    )
+
+    page = client.get(article.get_absolute_url()).content.decode()
+    german = client.get(article.get_absolute_url().replace("/en/", "/de/")).content.decode()
+    home = client.get("/en/").content.decode()
+
+    assert '<time datetime="2024-03-05T20:04:00+01:00">March 5, 2024, 8:04 p.m.</time>' in page
+    assert '<time datetime="2024-03-05T20:04:00+01:00">5. März 2024 20:04</time>' in german
+    assert '<time datetime="2024-03-05T20:04:00+01:00">March 5, 2024</time>' in home
+
+
+def test_a_publication_date_without_a_time_of_day_shows_no_midnight(client):
+    # Dates from the seed sources carry no time of day; they are stored as midnight.
+    article = make_article(published_at=timezone.make_aware(timezone.datetime(2024, 3, 5)))
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert '<time datetime="2024-03-05T00:00:00+01:00">March 5, 2024</time>' in page
+    assert "midnight" not in page
+
+
+def test_only_the_front_page_shows_todays_date_in_the_masthead(client):
+    article = make_article(
+        section=make_section(slug="world"),
+        tags=["Trade"],
+        published_at=timezone.now() - timedelta(days=3),
+    )
+    today = date_format(timezone.localdate(), "DATE_FORMAT")
+
+    assert 'class="masthead__date"' in client.get("/en/").content.decode()
+    assert today in client.get("/en/").content.decode()
+    for path in (article.get_absolute_url(), "/en/sections/world/", "/en/tags/trade/"):
+        page = client.get(path).content.decode()
+        assert 'class="masthead__date"' not in page, path
+        # An undated article's page must not carry today's date for news extractors to take.
+        assert today not in page, path

@@ -81,3 +81,21 @@ def test_the_stress_script_loads_the_site_while_editors_save_and_loses_nothing(s
         assert figures["readers"]["5xx"] == 0
         assert figures["saves"] > 0
     assert run["lost"] == [] and run["corrupted"] == []
+
+
+@pytest.mark.sqlite_only
+def test_the_heavy_input_script_finds_every_request_bounded(tmp_path):
+    record = tmp_path / "heavy.json"
+
+    finished = subprocess.run(
+        [sys.executable, "bench/heavy.py", "--smoke", "--json", str(record)],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+    assert finished.returncode == 0, finished.stdout[-4000:] + finished.stderr[-4000:]
+    run = json.loads(record.read_text())
+    assert run["ok"] is True
+    assert set(run["databases"]["sqlite"]) == {"preview", "tags", "search"}

@@ -1,5 +1,7 @@
 """`python3 -m newsroom run` serves the site as readers get it, at the address it prints."""
 
+import base64
+import io
 import os
 import re
 import signal
@@ -14,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from newsroom.__main__ import free_port, parse_address
 
@@ -184,3 +187,33 @@ def test_run_starts_a_worker_for_background_jobs_and_stops_it_with_the_site(serv
     finally:
         cdn.shutdown()
         cdn.server_close()
+
+
+def test_run_serves_the_images_editors_upload(serve):
+    base, _output, env, _process = serve(f"127.0.0.1:{free_ports(1)[0]}")
+    picture = io.BytesIO()
+    Image.new("RGB", (640, 360), "teal").save(picture, "PNG")
+    encoded = base64.b64encode(picture.getvalue())
+    upload = (
+        "import base64; from django.core.files.base import ContentFile;"
+        "from articles.models import Article;"
+        "a = Article.objects.get(slug='china-eloquent-silence-kim-putin');"
+        "a.lead_image_alt = 'A teal rectangle';"
+        f"a.lead_image.save('lead.png', ContentFile(base64.b64decode({encoded!r})))"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", upload],
+        cwd=BASE_DIR,
+        env={**env, "DJANGO_DEBUG": "true"},
+        check=True,
+        capture_output=True,
+    )
+
+    status, _, page = fetch(base + "/en/articles/china-eloquent-silence-kim-putin/")
+    assert status == 200
+    source = re.search(r'<img src="(/media/[^"]+)" alt="A teal rectangle"', page)
+    assert source, "the article shows its lead image"
+    with urllib.request.urlopen(base + source.group(1), timeout=5) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "image/png"
+        assert response.read() == picture.getvalue()

@@ -461,3 +461,84 @@ def test_the_word_search_finds_every_match_and_says_how_many(client, monkeypatch
 
     assert "5 articles found for “harbour”." in page
     assert "More than" not in page
+
+
+# Quotes and apostrophes as typed on any keyboard, and snippets on both databases
+
+
+@pytest.mark.parametrize("query", ["Putin's", "Putin’s", "putin‘s", "PUTIN'S silence"])
+def test_an_apostrophe_finds_the_word_whichever_apostrophe_either_side_typed(query):
+    make_article(headline="Putin’s silence", body="Nothing was said.")
+    make_article(headline="Kim's visit", body="It went ahead.")
+
+    assert found(query) == ["Putin’s silence"]
+
+
+@pytest.mark.parametrize("query", ["Kim's", "Kim’s"])
+def test_a_keyboard_apostrophe_in_the_text_is_found_by_either_too(query):
+    make_article(headline="Kim's visit", body="It went ahead.")
+
+    assert found(query) == ["Kim's visit"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"council approved"', "“council approved”", "„council approved“", "«council approved»"],
+)
+def test_quotes_of_any_kind_search_for_a_phrase(query):
+    make_article(headline="Budget", body="The council approved the plan.")
+    make_article(headline="Meeting", body="The council met; the board approved a budget.")
+
+    assert found(query) == ["Budget"]
+
+
+def snippet_in(page):
+    return page.split('class="teaser__snippet"', 1)[1].split("</p>")[0]
+
+
+def test_results_show_the_first_match_in_the_body_highlighted_and_escaped(client):
+    make_article(
+        headline="Port news",
+        body="Ships are back. The **old** harbour <b>reopened</b> on Monday after "
+        "[the storm](https://example.org) had closed it for a week.",
+    )
+
+    page = client.get("/en/search/?q=harbour").content.decode()
+
+    snippet = snippet_in(page)
+    assert "<mark>harbour</mark>" in snippet
+    # The Markdown source's HTML as text (SQLite), or left out (PostgreSQL's ts_headline).
+    assert "<b>" not in snippet and "reopened" in snippet
+    assert "**" not in snippet and "example.org" not in snippet and "the storm" in snippet
+
+
+def test_a_match_deep_in_a_long_body_gets_a_snippet_around_it(client):
+    make_article(headline="A long read", body="Words of a long read. " * 5000 + "Harbour reopens.")
+
+    page = client.get("/en/search/?q=harbour").content.decode()
+
+    assert "<mark>Harbour</mark> reopens" in snippet_in(page)
+
+
+def test_the_snippet_of_a_keyboard_apostrophe_search_marks_the_typographic_word(client):
+    make_article(headline="Silence", body="Nobody heard Putin’s answer.")
+
+    page = client.get("/en/search/?q=Putin%27s").content.decode()
+
+    assert "<mark>Putin" in snippet_in(page)
+
+
+@pytest.mark.parametrize("characters", ["\ue000\ue001", "\ue001\ue000", "\ue000"])
+def test_private_use_characters_in_a_body_never_become_markup(client, characters):
+    opening, *closing = characters
+    make_article(
+        headline="Port news",
+        body=f"The {opening}secret{''.join(closing)} harbour reopened on Monday.",
+    )
+
+    page = client.get("/en/search/?q=harbour").content.decode()
+
+    snippet = snippet_in(page)
+    assert snippet.count("<mark>") == snippet.count("</mark>") == 1
+    assert "<mark>harbour</mark>" in snippet
+    assert "<mark>secret" not in snippet

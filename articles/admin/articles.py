@@ -1,15 +1,19 @@
 """The article desk: list, change form, workflow actions, corrections and translations inline."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import connection
 from django.db.models import Prefetch, Q
 from django.http import JsonResponse
 from django.urls import path
-from django.utils.formats import localize
+from django.utils.decorators import method_decorator
+from django.utils.formats import localize, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from .. import editorial, search
 from ..editorial import workflow
@@ -21,6 +25,7 @@ from ..models import (
     Correction,
     PublicationState,
 )
+from ..validators import BODY_MAX_LENGTH, validate_body_length
 from ..writing import writing_stats
 from .desk import DeskAdminMixin
 from .filters import (
@@ -40,6 +45,14 @@ from .forms import (
     text_field_overrides,
 )
 from .share import ShareLinkAdminMixin
+
+
+def body_too_long():
+    """413, for a request too large to read: it holds more than any body may."""
+    message = _(
+        "The body can be at most %(limit)s characters long. Split a longer text into parts."
+    ) % {"limit": number_format(BODY_MAX_LENGTH, force_grouping=True)}
+    return JsonResponse({"error": message}, status=413)
 
 
 class BylineInline(admin.TabularInline):
@@ -218,13 +231,30 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @method_decorator(csrf_exempt)
     def markdown_preview_view(self, request):
-        """The body as readers will get it, rendered by the same renderer."""
+        """The body as readers will get it, rendered by the same renderer.
+
+        A body too long to save is refused before anything reads it: CSRF protection, applied
+        here rather than by the middleware, would otherwise read a request larger than Django
+        accepts and answer a bare 400."""
+        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return body_too_long()
+        return csrf_protect(self._markdown_preview)(request)
+
+    def _markdown_preview(self, request):
         if request.method != "POST":
             return JsonResponse({"error": _("Send the text with POST.")}, status=405)
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             return JsonResponse({"error": _("You may not write articles.")}, status=403)
-        text = request.POST.get("text", "")
+        try:
+            text = request.POST.get("text", "")
+        except RequestDataTooBig:
+            return body_too_long()
+        try:
+            validate_body_length(text)
+        except ValidationError as error:
+            return JsonResponse({"error": error.messages[0]}, status=413)
         return JsonResponse({"html": render_markdown(text), **writing_stats(text)})
 
     @admin.display(description=gettext_lazy("headline"), ordering="headline")

@@ -2,11 +2,13 @@
 
 from django import forms
 from django.db import models
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.utils.formats import localize
+from django.utils.formats import localize, number_format
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from taggit.models import Tag
 
 from ..diff import field_diffs
 from ..editorial import revisions, workflow
@@ -22,6 +24,10 @@ from ..models import (
     normalize_newlines,
 )
 from ..validators import validate_tag_name
+
+# Tags on one article. Readers see five on a teaser and all on the article; each tag is a
+# lookup when the article is saved, and 3,000 of them took 42 s (docs/reliability.md).
+MAX_TAGS = 50
 
 TEXT_LABELS = {
     "headline": gettext_lazy("Headline"),
@@ -215,9 +221,45 @@ class ArticleForm(DeskForm):
 
     def clean_tags(self):
         names = self.cleaned_data.get("tags") or []
+        if len(names) > MAX_TAGS:
+            raise forms.ValidationError(
+                _(
+                    "An article can have at most %(limit)d tags; this one has %(count)s. Keep "
+                    "the ones readers would look for."
+                ),
+                code="too_many_tags",
+                params={"limit": MAX_TAGS, "count": number_format(len(names), force_grouping=True)},
+            )
         for name in names:
             validate_tag_name(name)
+        if names and self.user is not None and not self.user.has_perm("taggit.add_tag"):
+            self._check_tags_exist(names)
         return names
+
+    def _check_tags_exist(self, names):
+        """Without the permission to add tags, only existing ones (found as taggit finds them
+        when it saves: by name, case aside)."""
+        lookup = Q()
+        for name in names:
+            lookup |= Q(name__iexact=name)
+        existing = {
+            name.lower() for name in Tag.objects.filter(lookup).values_list("name", flat=True)
+        }
+        new = [name for name in names if name.lower() not in existing]
+        if new:
+            raise forms.ValidationError(
+                [
+                    forms.ValidationError(
+                        _(
+                            "“%(tag)s” is not a tag yet: choose an existing tag, or ask an editor "
+                            "to add it."
+                        ),
+                        code="new_tag",
+                        params={"tag": name},
+                    )
+                    for name in new
+                ]
+            )
 
     def _get_validation_exclusions(self):
         # The section field found its section by id a moment ago; the model's own check of

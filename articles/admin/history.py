@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from .. import editorial
 from ..diff import field_diffs
 from ..editorial import revisions
-from ..models import Section
+from ..models import Article, Section
+from ..wording import fill
 from .forms import TEXT_LABELS
 
 
@@ -107,7 +108,14 @@ class RevisionAdminMixin:
                 if obj is None:
                     raise Http404
                 if not self.has_change_permission(request, obj):
-                    raise PermissionDenied
+                    raise PermissionDenied(
+                        _("You may not change this article, so you cannot restore a version of it.")
+                        if isinstance(obj, Article)
+                        else _(
+                            "You may not change this translation, so you cannot restore a "
+                            "version of it."
+                        )
+                    )
                 obj, notes = editorial.restore(
                     self.model,
                     obj,
@@ -132,8 +140,10 @@ class RevisionAdminMixin:
         old = revisions.snapshot(obj, revision_id)
         self.message_user(
             request,
-            _("Restored the version of %(date)s. The restore is a new revision.")
-            % {"date": localize(template_localtime(old.revision.date_created))},
+            fill(
+                _("Restored the version of %(date)s. The restore is a new revision."),
+                {"date": localize(template_localtime(old.revision.date_created))},
+            ),
             messages.SUCCESS,
         )
         return HttpResponseRedirect(

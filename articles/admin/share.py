@@ -56,7 +56,7 @@ class ShareLinkAdminMixin:
 
     def _shared_object(self, request, object_id, permission):
         if not request.user.has_perm(permission):
-            raise PermissionDenied
+            raise PermissionDenied(_("Share links are made and revoked by editors."))
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise Http404

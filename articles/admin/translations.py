@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from .. import editorial, search
 from ..diff import field_diffs
 from ..models import ArticleTranslation
+from ..wording import fill
 from .desk import DeskAdminMixin
 from .filters import StaleFilter
 from .forms import TEXT_LABELS, TranslationForm, describe_user
@@ -125,12 +126,12 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
             return _("The version of the original that is current when you save.")
         when = localize(template_localtime(translation.source_saved_at))
         if translation.source_saved_by is None:
-            text = _("Made from the version of %(time)s.") % {"time": when}
+            text = fill(_("Made from the version of %(time)s."), {"time": when})
         else:
-            text = _("Made from the version of %(time)s by %(name)s.") % {
-                "time": when,
-                "name": describe_user(translation.source_saved_by),
-            }
+            text = fill(
+                _("Made from the version of %(time)s by %(name)s."),
+                {"time": when, "name": describe_user(translation.source_saved_by)},
+            )
         if translation.is_stale:
             return format_html(
                 '{} <span class="stale-marker">{}</span>',

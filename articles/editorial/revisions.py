@@ -21,6 +21,7 @@ from reversion.models import Revision, Version
 from taggit.models import Tag
 
 from ..models import Article, ArticleTranslation, Author, Byline, BylineRole, Section, TaggedArticle
+from ..wording import fill
 
 reversion.register(Tag)
 reversion.register(TaggedArticle, follow=["tag"])
@@ -223,9 +224,10 @@ def restore(obj, old: Snapshot, user) -> list[str]:
 
 
 def _restore_comment(old: Snapshot) -> str:
-    return _("Restored the version of %(date)s.") % {
-        "date": localize(template_localtime(old.revision.date_created))
-    }
+    return fill(
+        _("Restored the version of %(date)s."),
+        {"date": localize(template_localtime(old.revision.date_created))},
+    )
 
 
 def _keep_taken_slug(obj, same_space) -> list[str]:

@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,7 @@ from taggit.models import Tag, TaggedItemBase
 from ..images import validate_image
 from ..languages import url_language
 from ..markdown import opening_sentence, render_markdown
-from ..validators import bcp47_validator, validate_plain_text
+from ..validators import bcp47_validator, validate_body_length, validate_plain_text
 from .base import (
     EditedRecord,
     Localized,
@@ -188,6 +189,18 @@ class ArticleQuerySet(models.QuerySet):
             Exists(Byline.objects.filter(author=OuterRef("pk"), article__in=self))
         )
 
+    def months(self):
+        """How many of these articles came out in each month, newest first, as rows of
+        `month` (its first day, in the site's time zone) and `count`: `published().months()`
+        is the archive's index."""
+        return (
+            self.filter(published_at__isnull=False)
+            .annotate(month=TruncMonth("published_at"))
+            .values("month")
+            .annotate(count=models.Count("pk"))
+            .order_by("-month")
+        )
+
 
 def article_relations():
     """The prefetches every article page and teaser needs (see with_relations)."""
@@ -222,7 +235,7 @@ class Article(EditedRecord):
     )
     body = models.TextField(
         _("body"),
-        validators=[validate_plain_text],
+        validators=[validate_body_length, validate_plain_text],
         help_text=_("Markdown. Use ## for subheadings, *italics*, **bold**, [links](…)."),
     )
     body_html = models.TextField(_("body HTML"), editable=False, default="")

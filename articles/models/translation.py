@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..languages import site_language_codes
 from ..markdown import opening_sentence, render_markdown
-from ..validators import bcp47_validator, validate_plain_text
+from ..validators import bcp47_validator, validate_body_length, validate_plain_text
 from .article import Article, Author, Section, Status, article_page_url, is_published
 from .base import (
     EditedRecord,
@@ -68,7 +68,9 @@ class ArticleTranslation(EditedRecord):
     )
     standfirst = models.TextField(_("standfirst"), validators=[validate_plain_text], blank=True)
     body = models.TextField(
-        _("body"), validators=[validate_plain_text], help_text=_("Markdown, like the original.")
+        _("body"),
+        validators=[validate_body_length, validate_plain_text],
+        help_text=_("Markdown, like the original."),
     )
     body_html = models.TextField(_("body HTML"), editable=False, default="")
     summary = models.TextField(

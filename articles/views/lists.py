@@ -6,16 +6,17 @@ from django.core.paginator import InvalidPage, Page
 from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.generic import ListView
+from django.views.generic import ListView, TemplateView
 
 from .. import cache
 from ..models import Article, Author, Byline, Correction, Section
 from ..models.rows import local_texts
 from ..reading import CORRECTING_KINDS, ReaderArticle, reader_translation
-from ..search import clean_query, ranked_only_the_newest, search
+from ..search import clean_query, mark_snippets, ranked_only_the_newest, search
 from .mixins import PageMetaMixin, ReaderListMixin, SurrogateKeysMixin, page_number
 
 
@@ -125,6 +126,39 @@ class AuthorDetailView(PublishedArticleListView):
         return {cache.key(self.author), *super().surrogate_keys(context)}
 
 
+def archive_years(months) -> list[dict]:
+    """Rows of Article.objects.months() grouped by year: each year's total and its months."""
+    years: dict[int, dict] = {}
+    for row in months:
+        month = (
+            timezone.localtime(row["month"]) if timezone.is_aware(row["month"]) else row["month"]
+        )
+        year = years.setdefault(month.year, {"year": month.year, "count": 0, "months": []})
+        year["count"] += row["count"]
+        year["months"].append({"date": month.date(), "count": row["count"]})
+    return list(years.values())
+
+
+class ArchiveIndexView(SurrogateKeysMixin, PageMetaMixin, TemplateView):
+    """The archive's front door: every year and month with published articles, with counts."""
+
+    template_name = "articles/archive_index.html"
+
+    def meta_title(self):
+        return _("Archive")
+
+    def meta_description(self):
+        return _("Everything we have published, by year and month.")
+
+    def get_context_data(self, **kwargs):
+        years = archive_years(Article.objects.published().months())
+        return super().get_context_data(years=years, **kwargs)
+
+    def surrogate_keys(self, context):
+        # Any publication, withdrawal or change of date changes the counts.
+        return {cache.LIST}
+
+
 class ArchiveView(PublishedArticleListView):
     """Articles published in a year, or in one month of it (in the site's time zone)."""
 
@@ -147,9 +181,12 @@ class ArchiveView(PublishedArticleListView):
         return articles.filter(published_at__month=month) if month else articles
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            period=self.period, monthly="month" in self.kwargs, **kwargs
-        )
+        monthly = "month" in self.kwargs
+        if not monthly:
+            # The year's months, to go on to one of them.
+            months = Article.objects.published().filter(published_at__year=self.period.year)
+            kwargs["months"] = next(iter(archive_years(months.months())), {}).get("months", [])
+        return super().get_context_data(period=self.period, monthly=monthly, **kwargs)
 
 
 class SearchView(PublishedArticleListView):
@@ -163,6 +200,7 @@ class SearchView(PublishedArticleListView):
         number = page_number(self.request, self.page_kwarg)
         start = (number - 1) * page_size
         rows = list(queryset.annotate(found=Window(Count("pk")))[start : start + page_size])
+        mark_snippets(rows, self.query)
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
         paginator.count = rows[0].found if rows else 0 if number == 1 else queryset.count()
         try:

@@ -14,8 +14,17 @@
         headers: { "X-CSRFToken": token ? token.value : "" },
         credentials: "same-origin",
       });
-      if (!response.ok) return;
-      const result = await response.json();
+      const result = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        // Say why, e.g. a body too long to save (413); the text stays in the form.
+        if (result.error) {
+          const message = document.createElement("p");
+          message.className = "errornote";
+          message.textContent = result.error;
+          output.replaceChildren(message);
+        }
+        return;
+      }
       // The server sanitised this HTML with the same allow-list readers get.
       output.innerHTML = result.html;
       if (stats) stats.textContent = result.summary;
