@@ -17,6 +17,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -26,6 +27,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.db import OperationalError, connections
+
+from articles.errors import database_unavailable
+from newsroom.postgresql import base as deadlines
 
 from .test_outages import RedisServer, gunicorn, manage, server_environment, static_root
 
@@ -130,6 +135,51 @@ def thaw(postgres) -> None:
     for pid in cluster_processes(postgres):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGCONT)
+
+
+@pytest.fixture
+def silent_server():
+    """A server that takes connections and never answers (the kernel completes them; nothing
+    reads them), as a frozen PostgreSQL does; its port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+        deadlines._Unanswered.clear()  # this process's pause must not outlive the test
+
+
+@pytest.mark.django_db  # lets connections be made at all (pytest-django blocks them)
+def test_a_database_that_never_answers_fails_the_connection_and_is_not_asked_again_at_once(
+    silent_server,
+):
+    silent = deadlines.DatabaseWrapper(
+        {
+            **connections["default"].settings_dict,
+            "ENGINE": "newsroom.postgresql",
+            "HOST": "127.0.0.1",
+            "PORT": silent_server,
+            "NAME": "newsroom_silent",
+            "USER": "postgres",
+            "PASSWORD": "",
+            "CONN_MAX_AGE": 0,
+            "OPTIONS": {"connect_timeout": 2, "answer_timeout": 3},
+        },
+        "silent",
+    )
+    try:
+        with pytest.raises(OperationalError) as first:
+            silent.ensure_connection()
+        with pytest.raises(OperationalError) as second:
+            silent.ensure_connection()  # within the pause: not asked, no wait
+    finally:
+        silent.close()
+
+    assert database_unavailable(first.value)  # so readers get the 503 page
+    assert "timeout" in str(first.value)
+    assert "did not answer a moment ago" in str(second.value)
 
 
 def test_a_frozen_database_costs_readers_seconds_and_the_site_comes_back_when_it_thaws(
