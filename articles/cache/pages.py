@@ -66,7 +66,9 @@ def content_token() -> str | None:
         elif not of_run(token, run):
             # Redis restarted with its data (persistence): changes made while it was down
             # could not renew the token, and processes that did not see it go never knew.
-            logger.warning("The cache server restarted; every cached page is renewed.")
+            # (A token naming no run was made by a process not yet connected: renewed too.)
+            if ":" in token:
+                logger.warning("The cache server restarted; every cached page is renewed.")
             token = new_token(run)
             shared_cache("set", TOKEN_KEY, token, None)
     except CacheUnavailable:
