@@ -166,12 +166,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with deadlines (newsroom/postgresql/base.py): a PostgreSQL that does
+    # not answer costs a request seconds, not a worker.
+    DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
     # PostgreSQL's JIT compiles queries its planner thinks costly; a page's queries run for
     # milliseconds and compiling took hundreds (docs/performance.md). Off for the site's own
     # connections unless DATABASE_URL's ?options= says otherwise.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     if "jit" not in _options.get("options", ""):
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    # Seconds to wait for a connection (psycopg's minimum is 2), and for a statement: PostgreSQL
+    # cancels one that runs longer, and a server that does not answer at all is given up a
+    # second after that (0: no limit; long maintenance commands may want it).
+    _options.setdefault("connect_timeout", env_int("DJANGO_DB_CONNECT_TIMEOUT", 3))
+    _statement_timeout = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 5)
+    if _statement_timeout > 0:
+        if "statement_timeout" not in _options["options"]:
+            _options["options"] += f" -c statement_timeout={_statement_timeout * 1000}"
+        _options["answer_timeout"] = _statement_timeout + 1
     # Persistent connections (DJANGO_CONN_MAX_AGE, checked before reuse) suit gunicorn's sync
     # workers: one request at a time each. Threaded or async workers share a pool instead.
     if env_bool("DJANGO_DB_POOL", False):
@@ -187,7 +199,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, plus what the page cache needs to stay fresh across a restart or a
+            # freeze of Redis (newsroom/cache_backends.py).
+            "BACKEND": "newsroom.cache_backends.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsroom",
             # An unreachable Redis must fail fast: the page cache then serves from the
@@ -196,18 +210,20 @@ if REDIS_URL:
         }
     }
 else:
-    # Files: shared by every worker process on this machine, and nothing to set up.
+    # Files: shared by every worker process on this machine, and nothing to set up. Django's
+    # file cache, counting its entries now and then rather than on every store.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "newsroom.cache_backends.FileCache",
             "LOCATION": Path(os.environ.get("DJANGO_CACHE_DIR", "") or BASE_DIR / ".cache"),
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
 
 # Sessions (editors' logins) are in the database, never in the cache: Redis going down or
-# evicting keys must not log the desk out or lose a form.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# evicting keys must not log the desk out or lose a form. Their keys are signed, so the page
+# cache tells a real one from a made-up cookie without a query (articles/sessions.py).
+SESSION_ENGINE = "articles.sessions"
 
 # The page cache (articles/cache.py): whole public pages for anonymous readers, renewed on
 # every content change. Off for debugging and for cold benchmarks.

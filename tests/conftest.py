@@ -84,7 +84,7 @@ def page_cache_on(settings, tmp_path):
     settings.CACHES = {
         **settings.CACHES,
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "newsroom.cache_backends.FileCache",
             "LOCATION": tmp_path / "cache",
         },
     }

@@ -351,3 +351,59 @@ def test_a_scheduled_article_appears_at_the_edge_at_its_time_and_readers_see_no_
     status, after, html = reader.get("/en/")
     assert (status, after["X-Cache"]) == (200, "MISS")
     assert "Due any moment" in html
+
+
+def test_a_scheduled_article_is_at_the_edge_at_its_time_though_the_page_was_made_earlier(edge):
+    """The edge fetched a page the site's page cache had kept for a while (it says how long in
+    Age): the edge keeps it only for what is left until the publication, not for as long again."""
+    reader = Browser(edge.url)
+    due = time.time() + 24
+    edge.manage(
+        "shell",
+        "-c",
+        "from datetime import datetime, UTC;"
+        "from articles.models import Article, Section;"
+        "Article.objects.create(headline='Due later', slug='due-later', body='Soon.',"
+        " section=Section.objects.get(slug='weather'), status='published', unsigned=True,"
+        f" published_at=datetime.fromtimestamp({due}, UTC))",
+    )
+    edge.purges_done()
+    # A reader of the site itself (the edge's address, as the edge passes it on) has the
+    # site's page cache keep the page now.
+    edge_host = edge.url.removeprefix("http://")
+    status, made, html = Browser(edge.app).request("/en/", headers={"Host": edge_host})
+    assert (status, made["X-Page-Cache"]) == (200, "miss")
+    time.sleep(max(0.0, due - 4 - time.time()))
+
+    status, first, html = reader.get("/en/")
+    assert (status, first["X-Cache"], first["X-Page-Cache"]) == (200, "MISS", "hit")
+    assert "Due later" not in html
+    assert reader.get("/en/")[1]["X-Cache"] == "HIT"
+
+    # Asked until a few seconds past its time: the page it replaces was made some fifteen
+    # seconds before the edge got it (its Age), so keeping that for its whole lifetime again
+    # would show the article that much late.
+    while True:
+        status, _headers, html = reader.get("/en/")
+        if "Due later" in html or time.time() > due + 4:
+            break
+        time.sleep(0.25)
+    assert status == 200
+    assert "Due later" in html
+
+
+def test_a_made_up_session_cookie_gets_the_page_kept_at_the_edge(edge):
+    reader = Browser(edge.url)
+    reader.get(ARTICLE)
+    assert reader.get(ARTICLE)[1]["X-Cache"] == "HIT"
+
+    for made_up in ("x", "0" * 32, "not-a-session"):
+        status, headers, html = reader.request(ARTICLE, headers={"Cookie": f"sessionid={made_up}"})
+        assert (status, headers["X-Cache"]) == (200, "HIT"), made_up
+        assert HEADLINE in html
+    # Of the shape the site issues but not signed by it: the edge passes it on, and the site
+    # answers from its page cache.
+    status, headers, _html = reader.request(
+        ARTICLE, headers={"Cookie": "sessionid=" + "a" * 24 + "0123456789abcdef"}
+    )
+    assert (status, headers["X-Cache"], headers["X-Page-Cache"]) == (200, "PASS", "hit")

@@ -8,9 +8,15 @@ page afresh. A page is never kept past the next scheduled publication, so a sche
 appears at its time with no job running.
 
 Only anonymous GET and HEAD requests for public pages are served from the cache or stored in
-it: a request with a session cookie (an editor) always gets a freshly rendered page, and a
-response that sets a cookie, varies on cookies or says private / no-store (previews, forms)
-is never stored. DJANGO_PAGE_CACHE=false turns it all off.
+it: a request with a genuine session cookie (an editor) always gets a freshly rendered page,
+and a response that sets a cookie, varies on cookies or says private / no-store (previews,
+forms) is never stored. A session cookie that the site did not issue changes nothing: its keys
+carry a signature (articles/sessions.py), checked here without the database.
+
+A page is kept under its scheme, host, path, language and the query parameters pages read
+(PAGE_QUERY_PARAMETERS); a request with any other parameter is answered from that entry, and
+when there is none, rendered and not stored, so made-up query strings cannot fill the cache.
+DJANGO_PAGE_CACHE=false turns it all off.
 """
 
 import contextlib
@@ -18,11 +24,13 @@ import hashlib
 import logging
 import time
 import uuid
+from importlib import import_module
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Min
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, set_response_etag
 
 from . import fanout
@@ -34,17 +42,35 @@ TOKEN_KEY = "newsroom:content-token"
 CACHEABLE_STATUSES = frozenset({200, 301, 404, 410})
 
 
+# A token read that took this long waited for a Redis that did not answer (frozen): it is read
+# again, after the writes handed to Redis in the meantime (set_without_waiting) are applied.
+SLOW_ANSWER_SECONDS = 0.5
+
+
 def content_token() -> str | None:
-    """The current content token; a missing one (evicted, first start) starts afresh.
+    """The current content token; a missing one (evicted, first start) starts afresh, and so
+    does one from before the Redis server restarted.
 
     None when the shared cache cannot be reached: pages are then neither served from it nor
     stored in it.
     """
     try:
+        asked_at = time.monotonic()
         token = shared_cache("get", TOKEN_KEY)
+        if time.monotonic() - asked_at > SLOW_ANSWER_SECONDS:
+            token = shared_cache("get", TOKEN_KEY)
+        run = server_run()  # after the read: a reconnection during it has told us the run
         if token is None:
-            shared_cache("add", TOKEN_KEY, uuid.uuid4().hex, None)
-            token = shared_cache("get", TOKEN_KEY) or uuid.uuid4().hex
+            shared_cache("add", TOKEN_KEY, new_token(run), None)
+            token = shared_cache("get", TOKEN_KEY) or new_token(run)
+        elif not of_run(token, run):
+            # Redis restarted with its data (persistence): changes made while it was down
+            # could not renew the token, and processes that did not see it go never knew.
+            # (A token naming no run was made by a process not yet connected: renewed too.)
+            if ":" in token:
+                logger.warning("The cache server restarted; every cached page is renewed.")
+            token = new_token(run)
+            shared_cache("set", TOKEN_KEY, token, None)
     except CacheUnavailable:
         return None
     return token
@@ -52,9 +78,39 @@ def content_token() -> str | None:
 
 def content_changed() -> None:
     """Something readers can see changed: every cached page is now out of date."""
-    # When the cache is down, renewed on this process's next successful access (shared_cache).
-    with contextlib.suppress(CacheUnavailable):
-        shared_cache("set", TOKEN_KEY, uuid.uuid4().hex, None)
+    token = new_token(server_run())
+    try:
+        shared_cache("set", TOKEN_KEY, token, None)
+    except CacheUnavailable:
+        # Renewed on this process's next successful access (shared_cache); and handed to a
+        # Redis that does not answer, which applies it when it resumes, before it answers
+        # any process that did not see it stop.
+        hand_over(TOKEN_KEY, token)
+
+
+def new_token(run: str | None) -> str:
+    return f"{run}:{uuid.uuid4().hex}" if run else uuid.uuid4().hex
+
+
+def of_run(token: str, run: str | None) -> bool:
+    """Whether `token` was made while the cache server ran as `run` (None: no such thing, as
+    with files, or not known yet)."""
+    return run is None or token.startswith(f"{run}:")
+
+
+def server_run() -> str | None:
+    """Which run of the cache server this process talks to (newsroom/cache_backends.py)."""
+    run = getattr(cache, "server_run", None)
+    return run() if run is not None else None
+
+
+def hand_over(key: str, value) -> None:
+    send = getattr(cache, "set_without_waiting", None)
+    if send is None:
+        return
+    # Best effort: the renewal on this process's next successful access is the rule.
+    with contextlib.suppress(Exception):
+        send(key, value)
 
 
 # When the shared cache (Redis) is down ------------------------------------------------------
@@ -101,7 +157,7 @@ def shared_cache(operation: str, *args):
         raise CacheUnavailable
     try:
         if health.renew_token:
-            cache.set(TOKEN_KEY, uuid.uuid4().hex, None)
+            cache.set(TOKEN_KEY, new_token(server_run()), None)
         result = getattr(cache, operation)(*args)
     except CACHE_ERRORS as error:
         if not health.renew_token:
@@ -141,17 +197,47 @@ def seconds_to_next_publication(token: str | None) -> int | None:
     return max(0, int((upcoming - timezone.now()).total_seconds()))
 
 
+# The query parameters public pages read (lists' `page`, search's `q`, the sitemaps' `p`):
+# each value is a page of its own. A view that reads another must be added here.
+PAGE_QUERY_PARAMETERS = ("page", "p", "q")
+
+
+def page_address(request) -> tuple[str, bool]:
+    """What a page is kept under (scheme, host, path, language, the parameters pages read), and
+    whether the request carries other query parameters (which change nothing on the page)."""
+    query = urlencode(
+        [(name, request.GET[name]) for name in PAGE_QUERY_PARAMETERS if name in request.GET]
+    )
+    others = any(name not in PAGE_QUERY_PARAMETERS for name in request.GET)
+    # Addresses outside /en/ and /de/ (a 404, robots.txt) answer in the reader's language.
+    language = translation.get_language_from_request(request, check_path=True)
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}#{language}"
+    return address, others
+
+
 def page_key(request, token: str) -> str:
-    address = f"{request.get_host()}{request.get_full_path()}"
+    address, _others = page_address(request)
     return f"newsroom:page:{token}:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def has_session(request) -> bool:
+    """Whether the request carries a session cookie the site issued (no database query: the
+    session engine checks the key's signature); any cookie counts with an engine that
+    cannot tell."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    genuine = getattr(store, "is_genuine_key", None)
+    return genuine(key) if genuine is not None else True
 
 
 def is_cacheable_request(request) -> bool:
     return (
         settings.PAGE_CACHE
         and request.method in {"GET", "HEAD"}
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and not request.path.startswith(settings.PAGE_CACHE_EXCLUDED_PREFIXES)
+        and not has_session(request)
     )
 
 
@@ -195,7 +281,11 @@ class PageCacheMiddleware:
 
     def respond(self, request, *, key: str | None, token: str | None):
         """Render the page; store it under `key` when it is safe to share (no key: the cache
-        is down, the page is marked for the CDN as usual but not stored here)."""
+        is down, the page is marked for the CDN as usual but not stored here).
+
+        Not stored either, so that made-up query strings cannot fill the cache: the page for a
+        request with query parameters pages do not read (page_address), and a 404 for one with
+        a query string (a page number past the end, a made-up one)."""
         response = self.get_response(request)
         if is_cacheable_response(response):
             timeout = settings.PAGE_CACHE_SECONDS
@@ -204,7 +294,11 @@ class PageCacheMiddleware:
                 timeout = min(timeout, upcoming)
             mark_public(response, timeout)
             name_what_it_shows(response, request)
-            if timeout > 0 and key is not None:
+            _address, others = page_address(request)
+            keep = key is not None and not others
+            if keep and request.GET and response.status_code == 404:
+                keep = False
+            if timeout > 0 and keep:
                 if hasattr(response, "render") and callable(response.render):
                     response.render()
                 # Hashed once here, not by ConditionalGetMiddleware on every hit.

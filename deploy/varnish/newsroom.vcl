@@ -41,9 +41,13 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
-    # The editors' desk, and anyone logged in (Django's session cookie), always see the site
-    # itself: their pages are never stored nor served from here.
-    if (req.url ~ "^/admin(/|$)" || req.http.Cookie ~ "(^|;\s*)sessionid=" || req.http.Authorization) {
+    # The editors' desk, and anyone logged in, always see the site itself: their pages are
+    # never stored nor served from here. Logged in means a session cookie of the shape the
+    # site issues (articles/sessions.py: 24 characters and a 16-character signature); the
+    # site checks the signature, and answers a made-up one of that shape from its page cache.
+    # Any other sessionid cookie is dropped below with the rest, as the page cache ignores it.
+    if (req.url ~ "^/admin(/|$)" || req.http.Authorization
+        || req.http.Cookie ~ "(^|;\s*)sessionid=[a-z0-9]{24}[0-9a-f]{16}(;|$)") {
         return (pass);
     }
     # Readers' pages use no other cookie (analytics, consent banners…): drop them so every
@@ -78,11 +82,19 @@ sub vcl_backend_response {
     # A page the site keeps only until the next scheduled publication says so here, for the
     # edge alone: that lifetime, with no stale period, so the article appears at its time. It
     # is not passed on: it would count down to the publication in front of every reader.
+    # The lifetime counts from when the page was made: a page the site's own page cache held
+    # for a while says how long in Age (beresp.age), and only the rest is left. (Varnish does
+    # the same for s-maxage by itself.) Nothing left: passed on, not kept.
     if (beresp.http.Surrogate-Control ~ "max-age=[0-9]+") {
         set beresp.ttl = std.duration(
-            regsub(beresp.http.Surrogate-Control, "^.*max-age=([0-9]+).*$", "\1") + "s", 0s);
+            regsub(beresp.http.Surrogate-Control, "^.*max-age=([0-9]+).*$", "\1") + "s", 0s)
+            - beresp.age;
         set beresp.grace = 0s;
         unset beresp.http.Surrogate-Control;
+        if (beresp.ttl <= 0s) {
+            set beresp.ttl = 0s;
+            return (deliver);
+        }
     }
     # Keep only what the site says may be shared; everything else (previews, forms, pages for
     # editors) goes straight through. Varnish reads the time to keep it from s-maxage and the

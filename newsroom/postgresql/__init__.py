@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with deadlines (base.py); DATABASES' ENGINE on PostgreSQL."""
