@@ -1,9 +1,11 @@
 """What a text may hold, checked alike by the models, the desk's forms and fixtures."""
 
 import re
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # A pragmatic BCP 47 shape check: language, optional script, region and variants ("en", "de-CH",
@@ -71,4 +73,30 @@ def validate_tag_name(name: str) -> None:
         raise ValidationError(
             _('A tag cannot contain a double quote ("); use typographic quotes “ ”.'),
             code="tag_quote",
+        )
+
+
+# The times the site keeps, in UTC: from 1600 (before the first printed newspapers, such as
+# Strasbourg's "Relation" of 1605, so any newspaper's archive fits) to the end of 2200 (far past
+# any schedule). Both lie far from the years 1 and 9999, where a time moved into another time
+# zone no longer exists in Python: PostgreSQL stored 0001-01-01 00:00 in Berlin as a time in
+# the year 0, which psycopg cannot read back, and every page listing it failed.
+EARLIEST_MOMENT = datetime(1600, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(2201, 1, 1, tzinfo=UTC)  # the first moment no longer allowed
+
+MOMENT_OUT_OF_RANGE = _("Enter a time between the years %(earliest)d and %(latest)d.")
+
+
+def validate_moment(value: datetime | None) -> None:
+    """Refuse a time outside EARLIEST_MOMENT and LATEST_MOMENT (checked by the database too)."""
+    if value is None:
+        return
+    if timezone.is_naive(value):
+        # How Django stores a naive time (a fixture's "2026-11-22T09:30:00"): in TIME_ZONE.
+        value = value.replace(tzinfo=timezone.get_default_timezone())
+    if not EARLIEST_MOMENT <= value < LATEST_MOMENT:
+        raise ValidationError(
+            MOMENT_OUT_OF_RANGE,
+            code="moment_out_of_range",
+            params={"earliest": EARLIEST_MOMENT.year, "latest": LATEST_MOMENT.year - 1},
         )
