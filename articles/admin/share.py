@@ -13,10 +13,8 @@ from django.views.decorators.http import require_POST
 
 from .. import editorial
 from ..models import ArticleTranslation, ShareLink
-from ..models.desk import DEFAULT_SHARE_HOURS
+from ..models.desk import DEFAULT_SHARE_HOURS, MAX_SHARE_HOURS
 from .forms import describe_moment, describe_user
-
-MAX_SHARE_HOURS = 30 * 24
 
 
 class ShareLinkForm(forms.Form):

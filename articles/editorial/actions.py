@@ -364,12 +364,16 @@ def make_share_link(article, user, *, hours: int, translation=None):
     with transaction.atomic():
         if translation is not None and translation.article_id != article.pk:
             raise WorkflowError(_("That translation belongs to another article."))
-        link = ShareLink.objects.create(
+        now = timezone.now()
+        link = ShareLink(
             article=article,
             translation=translation,
             created_by=_user(user),
-            expires_at=timezone.now() + timedelta(hours=hours),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
         )
+        link.full_clean()
+        link.save()
         announce(EVENTS["share_link_made"], link, user)
     return link
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -59,6 +60,8 @@ class StatusChange(models.Model):
 
 SHARE_LINK_SALT = "articles.share-link"
 DEFAULT_SHARE_HOURS = 48
+# The longest a share link may be valid, after it is made: the desk's menu, fixtures, backups.
+MAX_SHARE_HOURS = 30 * 24
 
 
 def default_share_expiry():
@@ -110,6 +113,17 @@ class ShareLink(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:shared-preview", kwargs={"token": self.token})
+
+    def clean(self):
+        if self.created_at is None or self.expires_at is None:
+            return
+        if self.expires_at - self.created_at > timedelta(hours=MAX_SHARE_HOURS):
+            too_long = ValidationError(
+                _("A share link is valid for at most %(days)d days after it is made."),
+                code="share_link_too_long",
+                params={"days": MAX_SHARE_HOURS // 24},
+            )
+            raise ValidationError({"expires_at": too_long})
 
     @property
     def token(self) -> str:
