@@ -142,6 +142,12 @@ class ShareLink(models.Model):
     def is_active(self, now=None):
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
 
+    def opens_withdrawn_work(self) -> bool:
+        """Whether what it shows was withdrawn (the article, or the translation it shares):
+        withdrawn work is readable nowhere, so the link answers like a dead one."""
+        shared = self.translation if self.translation_id else self.article
+        return Status.WITHDRAWN in {self.article.status, shared.status}
+
 
 class CorrectionKind(models.TextChoices):
     CORRECTION = "correction", _("Correction")

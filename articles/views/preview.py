@@ -104,9 +104,12 @@ class SharedPreviewView(PreviewMixin, ArticleDetailView):
         if link_pk is None:
             raise Http404
         self.share_link = get_object_or_404(
-            ShareLink.objects.select_related("translation"), pk=link_pk
+            ShareLink.objects.select_related("article", "translation").defer(
+                "article__search_document", "translation__search_document"
+            ),
+            pk=link_pk,
         )
-        if not self.share_link.is_active():
+        if not self.share_link.is_active() or self.share_link.opens_withdrawn_work():
             # Says only that the link is dead: not what it pointed to, nor why.
             return TemplateResponse(request, self.gone_template_name, status=410)
         return super().get(request, *args, **kwargs)
