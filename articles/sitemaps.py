@@ -24,6 +24,7 @@ from .languages import default_language, site_language_codes, url_language
 from .models import Article, ArticleTranslation, Section, article_page_url
 from .reading import ReaderArticle, modified_expression
 from .site import absolute_url, site_origin
+from .validators import xml_text
 
 
 def listed_originals():
@@ -210,7 +211,8 @@ class NewsSitemap(SiteSitemap):
             translations.values_list(*fields, "article__published_at"), all=True
         )
         items = [
-            NewsItem(article_page_url(slug, language), language, headline, published_at)
+            # Without what XML cannot carry, should an old row hold it (validators.py).
+            NewsItem(article_page_url(slug, language), language, xml_text(headline), published_at)
             for slug, language, headline, published_at in rows
         ]
         return sorted(items, key=lambda item: (item.published_at, item.path), reverse=True)

@@ -15,23 +15,47 @@ bcp47_validator = RegexValidator(
     _('Enter a BCP 47 language tag such as "en", "de" or "de-CH".'),
 )
 
-# Invisible characters no editor means to publish. C0 controls (but tab and line breaks): XML
-# (feeds, sitemaps) cannot carry them and PostgreSQL refuses NUL. Bidi embeddings, overrides
-# and isolates: their effect reaches past the field into the page around it, reversing a
-# byline or a credit ("Trojan Source"); right-to-left text needs none of them, and the marks
-# U+200E, U+200F and U+061C, which have no such reach, stay allowed.
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Invisible characters no editor means to publish. Control characters (but tab and line
+# breaks): C0 ones XML (feeds, sitemaps) cannot carry, and PostgreSQL refuses NUL; DEL and the
+# C1 controls U+0080-U+009F are what a text pasted through the wrong encoding leaves behind, and
+# XML 1.0 discourages them. Noncharacters (U+FFFE and U+FFFF, which XML cannot carry, U+FDD0-
+# U+FDEF and the last two of every plane) and lone surrogates are no character of any text.
+# Bidi embeddings, overrides and isolates: their effect reaches past the field into the page
+# around it, reversing a byline or a credit ("Trojan Source"); right-to-left text needs none of
+# them, and the marks U+200E, U+200F and U+061C, which have no such reach, stay allowed. The
+# Markdown body holds the same: Markdown needs no character plain text may not hold.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NONCHARACTERS = re.compile(
+    "[\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+    + "]"
+)
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# What XML 1.0 cannot carry at all (its Char production): feeds and sitemaps leave it out, as a
+# last line of defence for texts stored before the checks above refused it.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """`value` without the characters XML 1.0 cannot carry."""
+    return _NOT_XML.sub("", value)
 
 
 def validate_plain_text(value: str) -> None:
-    """Refuse control characters and bidi embeddings, overrides and isolates."""
+    """Refuse control characters, noncharacters and bidi embeddings, overrides and isolates."""
     for pattern, message in (
         (
             _CONTROL_CHARACTERS,
             _(
                 "Remove the invisible control character %(character)s (character "
                 "%(position)s): it cannot be shown on the site."
+            ),
+        ),
+        (
+            _NONCHARACTERS,
+            _(
+                "Remove the character %(character)s (character %(position)s): it is no "
+                "character of any text, and feeds cannot carry it."
             ),
         ),
         (
