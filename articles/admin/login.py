@@ -1,26 +1,10 @@
-"""The desk's login, throttled by django-axes (settings: AXES_*, CLIENT_IP_HEADER)."""
+"""The desk's login, throttled by django-axes (settings: AXES_*, CLIENT_IP_HEADER); its form is
+in admin_site.py (DeskLoginForm)."""
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.shortcuts import render
 from django.utils.translation import gettext
-
-
-class DeskLoginForm(AdminAuthenticationForm):
-    """The admin's login form, where a username longer than any account's is a wrong login.
-
-    Django's form sets the field's max_length for the browser only, so such a username went on
-    to the backends and to django-axes' log of failures, whose column holds 255 characters:
-    PostgreSQL refused the row, and an anonymous visitor got a 500. No account has such a name,
-    so there is nothing to throttle either.
-    """
-
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        if len(username) > self.fields["username"].max_length:
-            raise self.get_invalid_login_error()
-        return super().clean()
 
 
 def client_address(request) -> str | None:
