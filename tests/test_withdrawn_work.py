@@ -186,3 +186,47 @@ def test_the_staff_preview_still_shows_a_withdrawn_translation_marked_withdrawn(
     assert response.status_code == 200
     assert "Zurückgezogene Meldung" in response.text
     assert "<strong>Withdrawn</strong>" in response.text
+
+
+# Old addresses: an article's or translation's earlier slug answers like its current one.
+
+
+def test_a_withdrawn_articles_old_address_answers_410_like_its_current_one(client, editor):
+    article = live_article(slug="first-address")
+    editorial.edit(Article, article.pk, editor, slug="second-address")
+    assert client.get("/en/articles/first-address/").status_code == 301
+
+    editorial.withdraw(Article, article.pk, editor)
+
+    for address in ("/en/articles/first-address/", "/de/articles/first-address/"):
+        response = client.get(address)
+        assert response.status_code == 410
+        assert SECRET not in response.text
+    assert client.get("/en/articles/second-address/").status_code == 410
+
+
+@pytest.mark.parametrize("withdrawn", ["the translation", "its article"])
+def test_a_withdrawn_translations_old_address_answers_410(client, editor, withdrawn):
+    article = live_article()
+    german = live_translation(article)
+    old_address = german.get_absolute_url()
+    editorial.edit(ArticleTranslation, german.pk, editor, slug="neue-adresse")
+    assert client.get(old_address).status_code == 301
+
+    if withdrawn == "the translation":
+        editorial.withdraw(ArticleTranslation, german.pk, editor)
+    else:
+        editorial.withdraw(Article, article.pk, editor)
+
+    response = client.get(old_address)
+    assert response.status_code == 410
+    assert "Zurückgezogene Meldung" not in response.text
+
+
+def test_the_old_address_of_an_article_back_in_draft_answers_404(client, editor):
+    article = live_article(slug="first-address")
+    editorial.edit(Article, article.pk, editor, slug="second-address")
+    editorial.withdraw(Article, article.pk, editor)
+    editorial.unpublish(Article, article.pk, editor)
+
+    assert client.get("/en/articles/first-address/").status_code == 404
