@@ -237,11 +237,14 @@ def site_sitemaps(request) -> dict[str, SiteSitemap]:
 
 
 def index(request):
-    """/sitemap.xml: contrib's index of the sitemaps above, every page of each."""
+    """/sitemap.xml: contrib's index of the sitemaps above that list something, every page of
+    each. An empty one (no translations yet, say) still answers at its address, unlisted."""
     cache.shows(request, cache.SITEMAPS, cache.LIST)
-    response = sitemap_views.index(
-        request, site_sitemaps(request), sitemap_url_name="sitemap-section"
-    )
+    # The paginators' counts, kept for contrib's index: no query more.
+    listed = {
+        name: sitemap for name, sitemap in site_sitemaps(request).items() if sitemap.paginator.count
+    }
+    response = sitemap_views.index(request, listed, sitemap_url_name="sitemap-section")
     # contrib puts the request's host into these addresses; DJANGO_SITE_URL may name another.
     for entry in response.context_data["sitemaps"]:
         parts = urlsplit(entry.location)
