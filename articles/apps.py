@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.core.checks import Tags, register
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+class DeskAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin, with the desk's site (admin_site.py) as admin.site; named in
+    INSTALLED_APPS in its place."""
+
+    default = False  # the articles app's own configuration is ArticlesConfig
+    default_site = "articles.admin_site.DeskSite"
 
 
 class ArticlesConfig(AppConfig):

@@ -19,6 +19,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.xmlutils import SimplerXMLGenerator
 from taggit.models import Tag
 
 from . import cache
@@ -26,9 +27,28 @@ from .models import Article, Author, Byline, Section
 from .models.rows import local_texts
 from .reading import ReaderArticle, for_readers, read
 from .site import absolute_url
+from .validators import xml_text
 
 MAX_ITEMS = 50
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
+
+
+class RssWriter(SimplerXMLGenerator):
+    """Writes RSS's plain-text elements as the RSS Best Practices Profile asks: "&" and "<" as
+    the hexadecimal references &#x26; and &#x3C;, which an aggregator that reads a title as
+    HTML still shows as the characters (not as markup, nor as "&amp;")."""
+
+    PLAIN_TEXT = frozenset({"title", "category", "dc:creator"})
+
+    def addQuickElement(self, name, contents=None, attrs=None):
+        if name not in self.PLAIN_TEXT or not contents:
+            return super().addQuickElement(name, contents, attrs)
+        self.startElement(name, attrs or {})
+        self.characters("")  # the checks of characters(), and the start tag closed
+        text = contents.replace("&", "&#x26;").replace("<", "&#x3C;").replace(">", "&gt;")
+        self.ignorableWhitespace(text)  # written as it is: already escaped
+        self.endElement(name)
+        return None
 
 
 class RssFeed(feedgenerator.Rss201rev2Feed):
@@ -39,6 +59,18 @@ class RssFeed(feedgenerator.Rss201rev2Feed):
         # Feed readers show a channel's <description> as HTML; ours is plain text (a section's
         # description, a tag's or an author's name), so it goes out as escaped HTML.
         self.feed["description"] = escape(self.feed["description"])
+
+    def write(self, outfile, encoding):
+        # Django's RssFeed.write, with the writer of plain-text elements above.
+        handler = RssWriter(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        self.add_stylesheets(handler)
+        handler.startElement("rss", self.rss_attributes())
+        handler.startElement("channel", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        self.endChannelElement(handler)
+        handler.endElement("rss")
 
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE}
@@ -121,6 +153,19 @@ class JsonFeed(feedgenerator.SyndicationFeed):
         )
 
 
+def xml_safe(value):
+    """`value` (a feed's texts, in dicts, lists and tuples) without the characters XML cannot
+    carry: the desk refuses them (validators.py), but a row stored before it did must not make
+    the whole feed invalid XML."""
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, dict):
+        return {key: xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(xml_safe(item) for item in value)
+    return value
+
+
 def without_empty(data: dict) -> dict:
     """`data` without the keys JSON Feed would rather see left out than null or empty."""
     return {key: value for key, value in data.items() if value not in (None, "", [], 0)}
@@ -177,6 +222,12 @@ class ArticleFeed(Feed):
 
     def get_object(self, request, **kwargs):
         return FeedScope(request, self.get_subject(**kwargs))
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed = xml_safe(feed.feed)
+        feed.items = [xml_safe(item) for item in feed.items]
+        return feed
 
     def get_subject(self):
         return None

@@ -5,6 +5,11 @@ FixtureCheck before saving it: the model's own validation (`full_clean`, as the 
 the desk's list of languages and its ban on NUL characters, references that exist, and no object
 twice in one file. The first problem stops the load; the command's transaction takes back what
 was saved, and the operator reads one paragraph naming the file, the object and the problem.
+
+A fixture holds content (CONTENT_MODELS). Accounts, groups, permissions, share links and the
+desk's records come back only with a whole backup, `loaddata --restore-backup`, and only into
+an emptied database: a file handed to an operator as "some articles" cannot also make itself
+a superuser, rewrite a password or a role, or open a door to unpublished work.
 """
 
 import copy
@@ -12,6 +17,7 @@ import json
 import re
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
     FieldDoesNotExist,
@@ -27,6 +33,57 @@ from .validators import bcp47_validator, validate_tag_name
 STDIN = "-"
 NOT_A_LIST = object()
 SHOWN_CHARACTERS = 60
+
+
+# What `loaddata` loads without --restore-backup (README, "Loading fixtures").
+CONTENT_MODELS = frozenset(
+    {
+        "taggit.tag",
+        "articles.section",
+        "articles.sectiontranslation",
+        "articles.author",
+        "articles.authortranslation",
+        "articles.article",
+        "articles.byline",
+        "articles.taggedarticle",
+        "articles.articletranslation",
+        "articles.correction",
+        "articles.slugredirect",
+    }
+)
+NOT_CONTENT = (
+    "is not content: loaddata loads articles and their translations, sections, authors, "
+    "bylines, tags, corrections and old addresses; accounts, groups, permissions, share links "
+    "and the desk's records come back only with a whole backup, restored into an emptied "
+    'database with "loaddata --restore-backup" (README, "Backups")'
+)
+
+
+def scope_problem(model, restore: bool) -> str | None:
+    """Why objects of `model` may not be loaded in this run, if they may not."""
+    label = model._meta.label_lower
+    if restore or label in CONTENT_MODELS:
+        return None
+    return f"{label} {NOT_CONTENT}"
+
+
+def restore_problem(using) -> str | None:
+    """Why a whole backup may not be restored into this database, if it may not: a backup
+    brings accounts and ids of its own, so it goes only into an emptied database."""
+    holds = []
+    for model, one, many in (
+        (get_user_model(), "account", "accounts"),
+        (apps.get_model("articles", "Article"), "article", "articles"),
+    ):
+        if count := model._base_manager.using(using).count():
+            holds.append(f"{count} {one if count == 1 else many}")
+    if not holds:
+        return None
+    return (
+        "--restore-backup loads a whole backup, accounts included, into an emptied database "
+        f'(README, "Backups"), and this one holds {" and ".join(holds)}; empty it first '
+        '("manage.py flush"), or load content without --restore-backup'
+    )
 
 
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -168,7 +225,7 @@ def references_problem(field, value, using, *, look_up_pks=False) -> str | None:
     return reference_problem(field, value, using, look_up_pks=look_up_pks)
 
 
-def diagnose(raw, using, ignore_nonexistent=False) -> str | None:
+def diagnose(raw, using, ignore_nonexistent=False, restore=False) -> str | None:
     """What is wrong with an object of the fixture that the deserializer could not read."""
     if (
         not isinstance(raw, dict)
@@ -183,6 +240,8 @@ def diagnose(raw, using, ignore_nonexistent=False) -> str | None:
         model = apps.get_model(raw["model"])
     except (LookupError, ValueError):
         return f"unknown model {shown(raw['model'])}: this site has no such model"
+    if problem := scope_problem(model, restore):
+        return problem
     label = model._meta.label_lower
     many_to_many = []
     for name, value in raw.get("fields", {}).items():
@@ -238,9 +297,10 @@ def validation_problem(instance, error: ValidationError) -> str:
 class FixtureCheck:
     """Checks the objects of one loaddata run as they are read, and explains what went wrong."""
 
-    def __init__(self, using, *, ignore_nonexistent=False):
+    def __init__(self, using, *, ignore_nonexistent=False, restore=False):
         self.using = using
         self.ignore_nonexistent = ignore_nonexistent
+        self.restore = restore  # a whole backup (--restore-backup): every model may load
         self.file = None
         self.format = None
         self.reopen = None
@@ -288,6 +348,8 @@ class FixtureCheck:
     def problem(self, deserialized) -> str | None:
         instance = deserialized.object
         model = type(instance)
+        if problem := scope_problem(model, self.restore):
+            return problem
         deferred = deserialized.deferred_fields or {}
         # A required reference the deserializer could not resolve: it is nowhere, since Django
         # can only resolve references to later objects for fields that may be empty.
@@ -384,7 +446,7 @@ class FixtureCheck:
             )
         if raw is not None:
             try:
-                problem = diagnose(raw, self.using, self.ignore_nonexistent)
+                problem = diagnose(raw, self.using, self.ignore_nonexistent, self.restore)
                 model = apps.get_model(raw["model"])
                 label, key = model._meta.label_lower, raw_identity(model, raw)
             except Exception:  # the plain message below still says what it was

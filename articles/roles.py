@@ -41,7 +41,9 @@ REPORTERS = Role(
     name="Reporters",
     description=(
         "Write articles and send them to review; published, scheduled and withdrawn work is "
-        "read-only to them. They keep author profiles, in every language, up to date."
+        "read-only to them. They add authors and keep, in every language, the profiles no "
+        "published or scheduled work shows; the others, and which staff account an author "
+        "is, are an editor's (editorial/workflow.py author_is_locked)."
     ),
     permissions=frozenset(
         {

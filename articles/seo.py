@@ -86,12 +86,20 @@ def _headline(reader) -> str:
 # JSON-LD ----------------------------------------------------------------------------------------
 
 
-def publisher(request) -> dict:
-    """The publisher as a schema.org Organization with its logo."""
+def _organization(request) -> dict:
+    """The publisher as a schema.org Organization: its name, and its home page in the active
+    language."""
     return {
         "@type": "Organization",
         "name": settings.PUBLISHER_NAME,
         "url": _absolute(reverse("articles:home"), request),
+    }
+
+
+def publisher(request) -> dict:
+    """The publisher as a schema.org Organization with its logo."""
+    return {
+        **_organization(request),
         "logo": {"@type": "ImageObject", **_static_image(settings.PUBLISHER_LOGO, request)},
     }
 
@@ -131,7 +139,7 @@ def _people(reader, request) -> dict:
         data[key] = [_person(author, request) for author in unique]
     if reader.unsigned or not data.get("author"):
         # An editorial or a brief: the publication itself answers for it.
-        data["author"] = [{"@type": "Organization", "name": settings.PUBLISHER_NAME}]
+        data["author"] = [_organization(request)]
     return data
 
 

@@ -24,6 +24,7 @@ from .languages import default_language, site_language_codes, url_language
 from .models import Article, ArticleTranslation, Section, article_page_url
 from .reading import ReaderArticle, modified_expression
 from .site import absolute_url, site_origin
+from .validators import xml_text
 
 
 def listed_originals():
@@ -210,7 +211,8 @@ class NewsSitemap(SiteSitemap):
             translations.values_list(*fields, "article__published_at"), all=True
         )
         items = [
-            NewsItem(article_page_url(slug, language), language, headline, published_at)
+            # Without what XML cannot carry, should an old row hold it (validators.py).
+            NewsItem(article_page_url(slug, language), language, xml_text(headline), published_at)
             for slug, language, headline, published_at in rows
         ]
         return sorted(items, key=lambda item: (item.published_at, item.path), reverse=True)
@@ -235,11 +237,14 @@ def site_sitemaps(request) -> dict[str, SiteSitemap]:
 
 
 def index(request):
-    """/sitemap.xml: contrib's index of the sitemaps above, every page of each."""
+    """/sitemap.xml: contrib's index of the sitemaps above that list something, every page of
+    each. An empty one (no translations yet, say) still answers at its address, unlisted."""
     cache.shows(request, cache.SITEMAPS, cache.LIST)
-    response = sitemap_views.index(
-        request, site_sitemaps(request), sitemap_url_name="sitemap-section"
-    )
+    # The paginators' counts, kept for contrib's index: no query more.
+    listed = {
+        name: sitemap for name, sitemap in site_sitemaps(request).items() if sitemap.paginator.count
+    }
+    response = sitemap_views.index(request, listed, sitemap_url_name="sitemap-section")
     # contrib puts the request's host into these addresses; DJANGO_SITE_URL may name another.
     for entry in response.context_data["sitemaps"]:
         parts = urlsplit(entry.location)
@@ -261,8 +266,12 @@ def section(request, section):
 
 
 def robots_txt(request):
-    """Crawl everything but the desk, previews and search results; name the sitemap index."""
-    lines = ["User-agent: *", f"Disallow: {reverse('admin:index')}"]
+    """Crawl everything but previews and search results; name the sitemap index.
+
+    Not the desk: robots.txt is public, and DJANGO_ADMIN_PATH is not. Nothing links to the
+    desk, and its pages tell robots to stay out themselves (<meta name="robots">).
+    """
+    lines = ["User-agent: *"]
     for language in site_language_codes():
         with override(language):
             lines.append(f"Disallow: {reverse('articles:home')}preview/")

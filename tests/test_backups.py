@@ -45,7 +45,7 @@ BACKUP = (
     "--exclude sessions --output newsroom-backup.json.gz"
 )
 EMPTY = "flush --no-input"
-RESTORE = "loaddata newsroom-backup.json.gz"
+RESTORE = "loaddata --restore-backup newsroom-backup.json.gz"
 MOVE_OUT = (
     "dumpdata taggit.tag articles.section articles.sectiontranslation articles.author "
     "articles.authortranslation articles.article articles.byline articles.taggedarticle "

@@ -63,12 +63,12 @@ def test_a_draft_renamed_before_publication_leaves_no_old_address(client):
     assert client.get("/en/articles/draft-name/").status_code == 404
 
 
-def test_an_old_address_of_a_withdrawn_article_does_not_redirect(client):
+def test_an_old_address_of_a_withdrawn_article_does_not_redirect_and_is_gone(client):
     article = make_article(slug="was-here")
     article.slug = "moved"
     article.save()
     article.status = Status.WITHDRAWN
     article.save()
 
-    assert client.get("/en/articles/was-here/").status_code == 404
+    assert client.get("/en/articles/was-here/").status_code == 410
     assert client.get("/en/articles/moved/").status_code == 410

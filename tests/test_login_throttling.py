@@ -214,3 +214,15 @@ CREATE_EDITOR = (
     "from django.contrib.auth.models import User; "
     "User.objects.create_user('ines', password='right password 1', is_staff=True)"
 )
+
+
+@pytest.mark.parametrize("length", [151, 255, 256, 10_000])
+def test_an_overlong_username_is_an_ordinary_failed_login_not_a_server_error(
+    client, editor, length
+):
+    response = log_in(client, "x" * length, "wrong password")
+
+    assert response.status_code == 200
+    assert "Please enter the correct username and password" in response.text
+    assert "Traceback" not in response.text
+    assert not is_logged_in(client)

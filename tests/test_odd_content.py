@@ -2,8 +2,10 @@
 error that loses nothing; never a 500 in the admin or on a public page (SQLite and PostgreSQL).
 
 Refused: NUL and the other C0 control characters (PostgreSQL refuses NUL; XML feeds and
-sitemaps cannot carry any of them) and the bidi embedding, override and isolate controls
-U+202A–U+202E, U+2066–U+2069, whose effect reaches past the field into the text around it.
+sitemaps cannot carry any of them), DEL and the C1 controls U+0080–U+009F, the noncharacters
+(U+FFFE, U+FFFF, which XML cannot carry either, U+FDD0–U+FDEF and the last two of every
+plane), and the bidi embedding, override and isolate controls U+202A–U+202E, U+2066–U+2069,
+whose effect reaches past the field into the text around it.
 Saved: emoji, punctuation, right-to-left scripts with their marks (U+200E, U+200F).
 """
 
@@ -39,6 +41,12 @@ REFUSED_CHARACTERS = {
     "nul": NUL,
     "escape": CONTROL,
     "vertical-tab": VERTICAL_TAB,
+    "delete": "Storm\x7fwarning",
+    "c1-next-line": "Storm\x85warning",
+    "c1-csi": "Storm\x9bwarning",
+    "noncharacter-ffff": "Storm\uffffwarning",
+    "noncharacter-fdd0": "Storm\ufdd0warning",
+    "noncharacter-10ffff": "Storm\U0010ffffwarning",
     "rlo": RIGHT_TO_LEFT_OVERRIDE,
     "rli": RIGHT_TO_LEFT_ISOLATE,
 }

@@ -456,5 +456,5 @@ def test_a_share_link_made_for_a_translation_opens_only_that_translation(
     # The token names the link, not the article: another article's preview is not reachable.
     other = article_in("draft")
     assert (
-        client.get(reverse("articles:article-preview", kwargs={"pk": other.pk})).status_code == 302
+        client.get(reverse("articles:article-preview", kwargs={"pk": other.pk})).status_code == 404
     )

@@ -164,7 +164,7 @@ def test_staff_preview_of_a_translation_uses_the_article_layout_with_its_text(ed
 
 
 @pytest.mark.parametrize("kind", ["article", "translation"])
-def test_anonymous_visitor_is_sent_to_the_admin_login_and_sees_nothing(client, kind):
+def test_anonymous_visitor_gets_404_and_sees_nothing_not_even_where_the_desk_is(client, kind):
     article = draft(headline="Embargoed scoop")
     translation = make_translation(article)
     url = (
@@ -175,8 +175,9 @@ def test_anonymous_visitor_is_sent_to_the_admin_login_and_sees_nothing(client, k
 
     response = client.get(url)
 
-    assert response.status_code == 302
-    assert response["Location"] == f"/admin/login/?next={url}"
+    assert response.status_code == 404
+    assert "Location" not in response
+    assert "/admin/" not in response.text
     assert "Embargoed scoop" not in response.text
     assert "Die deutsche Schlagzeile" not in response.text
 

@@ -200,6 +200,36 @@ def test_the_admin_answers_at_a_configured_path_and_not_at_the_old_one(client, a
     assert client.get("/admin/articles/article/").status_code == 404
 
 
+def test_no_public_answer_reveals_the_admin_path(client, admin_at):
+    admin_at("newsdesk-7f3a/")
+    article = make_article(authors=[make_author()])
+    draft = make_article(status="draft", published_at=None)
+    translation = draft.translations.create(
+        language="de", headline="Entwurf", slug="entwurf", body="Text."
+    )
+    link = draft.share_links.create()
+    public = [
+        "/robots.txt",
+        "/sitemap.xml",
+        "/en/",
+        article.get_absolute_url(),
+        "/en/feeds/rss.xml",
+        "/en/no-such-page/",
+        link.get_absolute_url(),
+        reverse("articles:article-preview", kwargs={"pk": draft.pk}),
+        reverse("articles:translation-preview", kwargs={"pk": translation.pk}),
+    ]
+
+    for url in public:
+        response = client.get(url)
+        assert response.status_code in {200, 404}, (url, response.status_code)
+        seen = response.content.decode() + response.headers.get("Location", "")
+        assert "newsdesk-7f3a" not in seen, url
+    # Previews answer an anonymous visitor as any unknown page does.
+    for url in public[-2:]:
+        assert client.get(url).status_code == 404
+
+
 def test_the_admin_path_comes_from_the_environment_and_odd_values_are_refused():
     values = read_settings(
         "ADMIN_PATH",

@@ -269,13 +269,23 @@ def test_an_article_without_corrections_has_no_correction_key(request_):
     assert "correction" not in news_article(reader(make_article()), request_)
 
 
-def test_an_unsigned_article_is_credited_to_the_publisher(request_, settings):
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_an_unsigned_article_is_credited_to_the_publisher_with_its_address(
+    request_, settings, language
+):
+    # Google's article guidelines ask for an author's url; the publisher's is its home page.
     settings.PUBLISHER_NAME = "The Example Courier"
-    article = make_article(unsigned=True)
+    article = make_article(unsigned=True, language=language)
 
     data = news_article(reader(article), request_)
 
-    assert data["author"] == [{"@type": "Organization", "name": "The Example Courier"}]
+    assert data["author"] == [
+        {
+            "@type": "Organization",
+            "name": "The Example Courier",
+            "url": f"http://testserver/{language}/",
+        }
+    ]
 
 
 def test_other_byline_roles_are_credited_under_their_own_properties(request_):

@@ -74,11 +74,36 @@ def translate(article, language="de", **fields):
 
 
 def test_the_index_lists_every_sitemap(client):
+    translate(make_article(authors=[make_author()], tags=["Climate"]))
+
     response = client.get("/sitemap.xml")
 
     assert response.status_code == 200
     assert sitemap_locations(client) == [
         f"http://testserver/sitemap-{name}.xml" for name in SITEMAP_NAMES
+    ]
+
+
+def test_the_index_lists_only_the_sitemaps_that_have_pages(client):
+    # No translation, no tag, no author: those sitemaps would be empty.
+    make_article(unsigned=True)
+
+    locations = sitemap_locations(client)
+
+    assert locations == [
+        f"http://testserver/sitemap-{name}.xml" for name in ("articles", "sections", "news")
+    ]
+    for location in locations:
+        assert len(entries(client, location)) >= 1, location
+    # An empty sitemap still answers, for anyone who kept its address.
+    assert entries(client, "/sitemap-tags.xml") == {}
+
+
+def test_the_index_of_a_site_with_nothing_published_lists_only_its_sections(client):
+    make_article(status=Status.DRAFT, published_at=None, tags=["Draft"], authors=[make_author()])
+
+    assert sitemap_locations(client) == [
+        f"http://testserver/sitemap-{name}.xml" for name in ("sections",)
     ]
 
 
@@ -310,15 +335,15 @@ def test_site_url_setting_is_used_for_every_sitemap_address(client, settings):
     assert "Sitemap: https://news.example.org/sitemap.xml" in robots
 
 
-def test_robots_txt_allows_all_but_the_desk_previews_and_search_and_names_the_sitemap(client):
+def test_robots_txt_allows_all_but_previews_and_search_and_names_the_sitemap(client):
     response = client.get("/robots.txt")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     lines = response.content.decode().splitlines()
     assert lines[0] == "User-agent: *"
+    # Not the desk: its address is not public (tests/test_secure_configuration.py).
     assert [line for line in lines if line.startswith("Disallow:")] == [
-        "Disallow: /admin/",
         "Disallow: /en/preview/",
         "Disallow: /en/search/",
         "Disallow: /de/preview/",

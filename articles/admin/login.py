@@ -1,4 +1,5 @@
-"""The desk's login, throttled by django-axes (settings: AXES_*, CLIENT_IP_HEADER)."""
+"""The desk's login, throttled by django-axes (settings: AXES_*, CLIENT_IP_HEADER); its form is
+in admin_site.py (DeskLoginForm)."""
 
 from django.conf import settings
 from django.contrib import admin

@@ -1,9 +1,10 @@
 """Sections and authors: the people and places articles are filed under."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from ..editorial import workflow
 from ..models import Author, AuthorTranslation, Section, SectionTranslation
 from .forms import LanguageChoiceForm
 
@@ -54,6 +55,36 @@ class AuthorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["user"]
     inlines = [AuthorTranslationInline]
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        # People readers see on published work are an editor's to change (editorial/workflow).
+        return obj is None or not self._locked(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or not self._locked(request, obj)
+
+    def _locked(self, request, author):
+        """workflow.author_is_locked, asked once per request and author."""
+        known = request.__dict__.setdefault("locked_authors", {})
+        if author.pk not in known:
+            known[author.pk] = workflow.author_is_locked(author, request.user)
+        return known[author.pk]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not workflow.can_publish(request.user):
+            # Which staff account is this person: an editor's call, like the roles.
+            fields.append("user")
+        return fields
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self._locked(request, obj):
+            messages.info(request, workflow.REFUSED_PERSON % {"author": obj.name})
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_queryset(self, request):
         return (

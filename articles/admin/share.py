@@ -13,10 +13,8 @@ from django.views.decorators.http import require_POST
 
 from .. import editorial
 from ..models import ArticleTranslation, ShareLink
-from ..models.desk import DEFAULT_SHARE_HOURS
+from ..models.desk import DEFAULT_SHARE_HOURS, MAX_SHARE_HOURS
 from .forms import describe_moment, describe_user
-
-MAX_SHARE_HOURS = 30 * 24
 
 
 class ShareLinkForm(forms.Form):
@@ -80,9 +78,13 @@ class ShareLinkAdminMixin:
             messages.error(request, _("No share link was made: %s") % problems)
             return self._back_to_change_form(obj)
         hours = form.cleaned_data["hours"]
-        link = editorial.make_share_link(
-            obj, request.user, hours=hours, translation=form.cleaned_data["translation"]
-        )
+        try:
+            link = editorial.make_share_link(
+                obj, request.user, hours=hours, translation=form.cleaned_data["translation"]
+            )
+        except editorial.WorkflowError as refused:
+            messages.error(request, _("No share link was made: %s") % refused)
+            return self._back_to_change_form(obj)
         messages.success(
             request,
             _("Share link made, valid for %(hours)d hours: %(url)s")

@@ -215,6 +215,7 @@ def save(obj, user, *, seen_version=None, relations=None, comment="", event=None
             if callable(comment):
                 revisions.set_comment(comment())
         workflow.record(obj, old_status, obj.status, user, now)
+        _after_step(obj, old_status, obj.status, user)
         obj._editorial_lock = LockedRow.of(obj, now)
         announce(EVENTS[event or _event(obj, old_status, obj.status)], obj, user)
     return obj
@@ -255,8 +256,18 @@ def _move(model, obj_or_pk, new_status, user, *, seen_version, comment, now, pub
             obj.save(update_fields=[*changed, "updated_by"])
             revisions.add_with_relations(obj)
         workflow.record(obj, old_status, new_status, user, now)
+        _after_step(obj, old_status, new_status, user)
         announce(EVENTS[_event(obj, old_status, new_status)], obj, user)
     return obj
+
+
+def _after_step(obj, old_status, new_status, user) -> None:
+    """What a workflow step brings with it: withdrawn work is readable nowhere, so its share
+    links are revoked (the shared preview refuses withdrawn work whatever withdrew it)."""
+    if new_status == Status.WITHDRAWN and old_status != Status.WITHDRAWN:
+        shared = {"translation": obj} if isinstance(obj, ArticleTranslation) else {"article": obj}
+        for pk in ShareLink.objects.active().filter(**shared).values_list("pk", flat=True):
+            revoke_share_link(pk, user)
 
 
 def submit(model, obj_or_pk, user, *, seen_version=None, now=None):
@@ -364,12 +375,20 @@ def make_share_link(article, user, *, hours: int, translation=None):
     with transaction.atomic():
         if translation is not None and translation.article_id != article.pk:
             raise WorkflowError(_("That translation belongs to another article."))
-        link = ShareLink.objects.create(
+        if Status.WITHDRAWN in {article.status, getattr(translation, "status", None)}:
+            raise WorkflowError(
+                _("Withdrawn work cannot be shared: readers can no longer read it anywhere.")
+            )
+        now = timezone.now()
+        link = ShareLink(
             article=article,
             translation=translation,
             created_by=_user(user),
-            expires_at=timezone.now() + timedelta(hours=hours),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
         )
+        link.full_clean()
+        link.save()
         announce(EVENTS["share_link_made"], link, user)
     return link
 

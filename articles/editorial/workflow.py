@@ -3,8 +3,10 @@
 Draft ⇄ in review → published (scheduled while its time is in the future) → withdrawn, and back
 to draft from withdrawn, or from scheduled before it goes live. Anything that moves text into or
 out of publication, and any change to published, scheduled or withdrawn work, needs
-`articles.publish_article`. This module states the rules; the editorial actions (actions.py) apply
-them to every change, whoever asks (the desk, a command, an API).
+`articles.publish_article`; so does a change to the people that published or scheduled work
+shows. This module states the rules; the editorial actions (actions.py) apply them to every
+change of an article or translation, whoever asks (the desk, a command, an API), and the desk's
+author pages apply author_is_locked().
 """
 
 from django.utils import timezone
@@ -35,6 +37,10 @@ REFUSED_PUBLISHING = gettext_lazy(
 REFUSED_LOCKED = gettext_lazy(
     "Published, scheduled and withdrawn work can only be changed by an editor."
 )
+REFUSED_PERSON = gettext_lazy(
+    "“%(author)s” is shown on published articles, so only an editor can change this profile "
+    "(name, address, job title, bio, texts in other languages and staff account)."
+)
 
 
 class WorkflowError(Exception):
@@ -56,6 +62,20 @@ def is_locked(obj, user) -> bool:
 
 def is_locked_status(status, user) -> bool:
     return status in PUBLISHING_STATUSES and not can_publish(user)
+
+
+def author_is_locked(author, user) -> bool:
+    """Whether changes to `author` are out of this user's hands: readers see (or are about to
+    see) the profile on published or scheduled work, in a byline or as a translator, so a
+    change to it is an editor's, as a change to that work would be. New authors, and those
+    only on drafts or withdrawn work, stay the reporters' to keep."""
+    if author.pk is None or can_publish(user):
+        return False
+    going_out = Article.objects.filter(status=Status.PUBLISHED)
+    translations = ArticleTranslation.objects.filter(
+        status=Status.PUBLISHED, article__in=going_out, translators=author
+    )
+    return going_out.authors().filter(pk=author.pk).exists() or translations.exists()
 
 
 def check_may_change(old_status, user) -> None:

@@ -19,13 +19,19 @@ from taggit.models import Tag, TaggedItemBase
 from ..images import validate_image
 from ..languages import url_language
 from ..markdown import opening_sentence, render_markdown
-from ..validators import bcp47_validator, validate_body_length, validate_plain_text
+from ..validators import (
+    bcp47_validator,
+    validate_body_length,
+    validate_moment,
+    validate_plain_text,
+)
 from .base import (
     EditedRecord,
     Localized,
     SearchDocumentField,
     SlugManager,
     WithoutSearchDocument,
+    moments_in_range,
     normalize_newlines,
     text_digest,
 )
@@ -316,6 +322,7 @@ class Article(EditedRecord):
         null=True,
         blank=True,
         db_index=True,
+        validators=[validate_moment],
         help_text=_("Leave empty to publish undated; a future time schedules the article."),
     )
     unsigned = models.BooleanField(
@@ -328,6 +335,7 @@ class Article(EditedRecord):
         null=True,
         blank=True,
         editable=False,
+        validators=[validate_moment],
         help_text=_("Set by a correction or an update; silent fixes leave it alone."),
     )
     related_articles = models.ManyToManyField(
@@ -351,6 +359,9 @@ class Article(EditedRecord):
             # The desk's language filter.
             models.Index(fields=["language"], name="article_language_idx"),
         ]
+        constraints = moments_in_range(
+            "article", "published_at", "revised_at", "created_at", "updated_at"
+        )
 
     def __str__(self):
         return self.headline

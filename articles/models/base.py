@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ..validators import EARLIEST_MOMENT, LATEST_MOMENT, validate_moment
+
 
 class SlugManager(models.Manager):
     def get_by_natural_key(self, slug):
@@ -44,6 +46,29 @@ def staff_user_field(verbose_name, **options):
     )
 
 
+class MomentInRange(models.CheckConstraint):
+    """A time in the range validate_moment() allows, checked by the database on every write.
+
+    Not checked again in Python: the field's validator says the same to forms and fixtures,
+    with the field's name and without a query per constraint and object.
+    """
+
+    def validate(self, model, instance, exclude=None, using=None):
+        return
+
+
+def moments_in_range(model: str, *fields: str) -> list[models.CheckConstraint]:
+    """A named CHECK for each of `fields` (times): in the range validate_moment() allows, so
+    that no write, at the desk or not, stores a time the site cannot read back."""
+    return [
+        MomentInRange(
+            condition=models.Q(**{f"{field}__gte": EARLIEST_MOMENT, f"{field}__lt": LATEST_MOMENT}),
+            name=f"{model}_{field}_in_range",
+        )
+        for field in fields
+    ]
+
+
 class EditedRecord(models.Model):
     """Who made it and who last edited it, when, and a version that counts the saves."""
 
@@ -53,8 +78,8 @@ class EditedRecord(models.Model):
         default=1,
         help_text=_("Counts saves, so that a form opened before someone else saved is refused."),
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, validators=[validate_moment])
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, validators=[validate_moment])
     created_by = staff_user_field(_("created by"), editable=False)
     updated_by = staff_user_field(_("last edited by"), editable=False)
 

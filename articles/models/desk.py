@@ -3,15 +3,16 @@
 from datetime import timedelta
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..markdown import render_markdown
-from ..validators import validate_plain_text
+from ..validators import validate_moment, validate_plain_text
 from .article import Article, Status
-from .base import normalize_newlines, staff_user_field
+from .base import moments_in_range, normalize_newlines, staff_user_field
 from .rows import json_datetime, owned_rows
 from .translation import ArticleTranslation
 
@@ -38,7 +39,7 @@ class StatusChange(models.Model):
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
     changed_by = staff_user_field(_("by"))
-    changed_at = models.DateTimeField(_("at"), default=timezone.now)
+    changed_at = models.DateTimeField(_("at"), default=timezone.now, validators=[validate_moment])
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
@@ -49,7 +50,8 @@ class StatusChange(models.Model):
                 condition=models.Q(article__isnull=False, translation__isnull=True)
                 | models.Q(article__isnull=True, translation__isnull=False),
                 name="status_change_one_subject",
-            )
+            ),
+            *moments_in_range("status_change", "changed_at"),
         ]
 
     def __str__(self):
@@ -58,6 +60,8 @@ class StatusChange(models.Model):
 
 SHARE_LINK_SALT = "articles.share-link"
 DEFAULT_SHARE_HOURS = 48
+# The longest a share link may be valid, after it is made: the desk's menu, fixtures, backups.
+MAX_SHARE_HOURS = 30 * 24
 
 
 def default_share_expiry():
@@ -85,9 +89,15 @@ class ShareLink(models.Model):
         help_text=_("Leave empty to share the original."),
     )
     created_by = staff_user_field(_("created by"))
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    expires_at = models.DateTimeField(_("expires"), default=default_share_expiry)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, validators=[validate_moment]
+    )
+    expires_at = models.DateTimeField(
+        _("expires"), default=default_share_expiry, validators=[validate_moment]
+    )
+    revoked_at = models.DateTimeField(
+        _("revoked"), null=True, blank=True, validators=[validate_moment]
+    )
     revoked_by = staff_user_field(_("revoked by"))
 
     objects = ShareLinkQuerySet.as_manager()
@@ -96,12 +106,24 @@ class ShareLink(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("share link")
         verbose_name_plural = _("share links")
+        constraints = moments_in_range("share_link", "created_at", "expires_at", "revoked_at")
 
     def __str__(self):
         return str(self.translation or self.article)
 
     def get_absolute_url(self):
         return reverse("articles:shared-preview", kwargs={"token": self.token})
+
+    def clean(self):
+        if self.created_at is None or self.expires_at is None:
+            return
+        if self.expires_at - self.created_at > timedelta(hours=MAX_SHARE_HOURS):
+            too_long = ValidationError(
+                _("A share link is valid for at most %(days)d days after it is made."),
+                code="share_link_too_long",
+                params={"days": MAX_SHARE_HOURS // 24},
+            )
+            raise ValidationError({"expires_at": too_long})
 
     @property
     def token(self) -> str:
@@ -119,6 +141,12 @@ class ShareLink(models.Model):
 
     def is_active(self, now=None):
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+    def opens_withdrawn_work(self) -> bool:
+        """Whether what it shows was withdrawn (the article, or the translation it shares):
+        withdrawn work is readable nowhere, so the link answers like a dead one."""
+        shared = self.translation if self.translation_id else self.article
+        return Status.WITHDRAWN in {self.article.status, shared.status}
 
 
 class CorrectionKind(models.TextChoices):
@@ -147,7 +175,7 @@ class Correction(models.Model):
         help_text=_("Markdown. Say what was wrong and what is right."),
     )
     text_html = models.TextField(_("text HTML"), editable=False, default="")
-    noted_at = models.DateTimeField(_("time"), default=timezone.now)
+    noted_at = models.DateTimeField(_("time"), default=timezone.now, validators=[validate_moment])
     created_by = staff_user_field(_("created by"), editable=False)
 
     class Meta:
@@ -156,6 +184,7 @@ class Correction(models.Model):
         verbose_name_plural = _("corrections and updates")
         # The corrections page lists the newest first.
         indexes = [models.Index(fields=["-noted_at", "-id"], name="correction_noted_idx")]
+        constraints = moments_in_range("correction", "noted_at")
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.noted_at:%Y-%m-%d})"
@@ -219,14 +248,17 @@ class SlugRedirect(models.Model):
         blank=True,
         related_name="old_slugs",
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, validators=[validate_moment]
+    )
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("old address")
         verbose_name_plural = _("old addresses")
         constraints = [
-            models.UniqueConstraint(fields=["language", "old_slug"], name="slug_redirect_unique")
+            models.UniqueConstraint(fields=["language", "old_slug"], name="slug_redirect_unique"),
+            *moments_in_range("slug_redirect", "created_at"),
         ]
 
     def __str__(self):

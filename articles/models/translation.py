@@ -6,12 +6,18 @@ from django.utils.translation import gettext_lazy as _
 
 from ..languages import site_language_codes
 from ..markdown import opening_sentence, render_markdown
-from ..validators import bcp47_validator, validate_body_length, validate_plain_text
+from ..validators import (
+    bcp47_validator,
+    validate_body_length,
+    validate_moment,
+    validate_plain_text,
+)
 from .article import Article, Author, Section, Status, article_page_url, is_published
 from .base import (
     EditedRecord,
     SearchDocumentField,
     WithoutSearchDocument,
+    moments_in_range,
     normalize_newlines,
     staff_user_field,
 )
@@ -98,7 +104,9 @@ class ArticleTranslation(EditedRecord):
     source_headline = models.CharField(_("original headline"), max_length=250, blank=True)
     source_standfirst = models.TextField(_("original standfirst"), blank=True)
     source_body = models.TextField(_("original body"), blank=True)
-    source_saved_at = models.DateTimeField(_("original saved at"), null=True, blank=True)
+    source_saved_at = models.DateTimeField(
+        _("original saved at"), null=True, blank=True, validators=[validate_moment]
+    )
     source_saved_by = staff_user_field(_("original saved by"))
     is_stale = models.BooleanField(
         _("stale"),
@@ -119,6 +127,7 @@ class ArticleTranslation(EditedRecord):
                 fields=["article", "language"], name="translation_unique_language"
             ),
             models.UniqueConstraint(fields=["language", "slug"], name="translation_unique_slug"),
+            *moments_in_range("translation", "created_at", "updated_at", "source_saved_at"),
         ]
 
     def __str__(self):

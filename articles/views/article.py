@@ -75,12 +75,21 @@ class ArticleDetailView(SurrogateKeysMixin, DetailView):
         other = ArticleTranslation.objects.published().filter(slug=slug).first()
         if other is not None:
             return HttpResponsePermanentRedirect(other.get_absolute_url())
-        if (
-            Article.objects.withdrawn().filter(slug=slug).exists()
-            or ArticleTranslation.objects.withdrawn().filter(slug=slug).exists()
-        ):
+        if self.withdrawn(slug, redirect):
             return TemplateResponse(self.request, "410.html", status=410)
         raise Http404
+
+    def withdrawn(self, slug, redirect) -> bool:
+        """Whether `slug` is the address, current or old, of work readers can no longer read."""
+        articles, translations = Article.objects.withdrawn(), ArticleTranslation.objects.withdrawn()
+        if articles.filter(slug=slug).exists() or translations.filter(slug=slug).exists():
+            return True
+        if redirect is None:
+            return False
+        # An old address of withdrawn work is gone like its current one.
+        if redirect.translation_id is not None:
+            return translations.filter(pk=redirect.translation_id).exists()
+        return articles.filter(pk=redirect.article_id).exists()
 
     def show(self, reader: ReaderArticle):
         self.object = reader.article

@@ -4,7 +4,6 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
@@ -75,13 +74,19 @@ class PreviewMixin:
 
 
 class StaffPreviewMixin(PermissionRequiredMixin):
-    """Logged-in staff who may view articles; others are sent to the admin login (or refused)."""
+    """Logged-in staff who may view articles. Anyone not logged in gets 404, as for any unknown
+    page: a redirect to the desk's login would tell them where the desk is (DJANGO_ADMIN_PATH).
+    Staff reach previews from the desk, logged in; other accounts are refused (403)."""
 
     permission_required = "articles.view_article"
-    login_url = reverse_lazy("admin:login")
 
     def has_permission(self):
         return self.request.user.is_staff and super().has_permission()
+
+    def handle_no_permission(self):
+        if not self.request.user.is_authenticated:
+            raise Http404
+        return super().handle_no_permission()
 
 
 class ArticlePreviewView(PreviewMixin, StaffPreviewMixin, ArticleDetailView):
@@ -104,9 +109,12 @@ class SharedPreviewView(PreviewMixin, ArticleDetailView):
         if link_pk is None:
             raise Http404
         self.share_link = get_object_or_404(
-            ShareLink.objects.select_related("translation"), pk=link_pk
+            ShareLink.objects.select_related("article", "translation").defer(
+                "article__search_document", "translation__search_document"
+            ),
+            pk=link_pk,
         )
-        if not self.share_link.is_active():
+        if not self.share_link.is_active() or self.share_link.opens_withdrawn_work():
             # Says only that the link is dead: not what it pointed to, nor why.
             return TemplateResponse(request, self.gone_template_name, status=410)
         return super().get(request, *args, **kwargs)

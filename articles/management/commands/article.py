@@ -8,6 +8,7 @@ recorded with who and when, and it is in the article's history.
 """
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from articles import editorial
 from articles.models import Article
+from articles.validators import validate_moment
 
 STEPS = {
     "submit": editorial.submit,
@@ -49,6 +51,10 @@ def aware_datetime(value: str):
     moment = parse_datetime(value)
     if moment is None:
         raise CommandError(f"Give the time as YYYY-MM-DDTHH:MM, not {value!r}.")
+    try:
+        validate_moment(moment)
+    except ValidationError as error:
+        raise CommandError(" ".join(error.messages)) from None
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 

@@ -2,7 +2,8 @@
 
 A broken or hostile fixture is refused as a whole: one paragraph names the file, the object and
 the problem (no traceback unless --traceback), the exit status is 1, and the database is left as
-it was.
+it was. Fixtures load content; --restore-backup restores a whole backup, accounts included, into
+an emptied database (README, "Backups").
 """
 
 import os
@@ -12,7 +13,7 @@ from django.core.management.commands import loaddata
 from django.db import router
 from django.utils.functional import cached_property
 
-from ...fixtures import STDIN, FixtureCheck
+from ...fixtures import STDIN, FixtureCheck, FixtureError, restore_problem
 
 
 class Command(loaddata.Command):
@@ -22,8 +23,26 @@ class Command(loaddata.Command):
         "and what is wrong."
     )
 
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--restore-backup",
+            action="store_true",
+            help=(
+                "Restore a whole backup made with dumpdata --all (accounts, groups, share "
+                "links, the History) into an emptied database. Without it, only content loads: "
+                "articles, translations, sections, authors, bylines, tags, corrections and old "
+                "addresses."
+            ),
+        )
+
     def handle(self, *fixture_labels, **options):
-        self.check = FixtureCheck(options["database"], ignore_nonexistent=options["ignore"])
+        restore = options["restore_backup"]
+        self.check = FixtureCheck(
+            options["database"], ignore_nonexistent=options["ignore"], restore=restore
+        )
+        if restore and (problem := restore_problem(options["database"])):
+            raise FixtureError(problem)
         super().handle(*fixture_labels, **options)
 
     def loaddata(self, fixture_labels):
