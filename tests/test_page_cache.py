@@ -191,7 +191,10 @@ def test_previews_are_never_stored(client):
     client.get(url)
     client.logout()
 
-    assert client.get(url).status_code == 302
+    # Not the editor's page from the cache: the preview's address answers visitors 404.
+    response = client.get(url)
+    assert response.status_code == 404
+    assert article.headline not in response.content.decode()
 
 
 def test_the_admin_is_never_cached(client):
