@@ -29,7 +29,7 @@ from django.db import connections
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLWrapper
 from django.test import Client
 
-from articles.cache import pages as page_cache
+from articles.cache import freshness as page_cache
 
 from .factories import make_article, make_staff
 from .ports import free_ports

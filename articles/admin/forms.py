@@ -219,6 +219,13 @@ class ArticleForm(DeskForm):
         ]
         field_classes = {"lead_image": LeadImageField}
 
+    def clean_published_at(self):
+        # The desk shows the time to the second; a time nobody touched keeps the stored one,
+        # fractions included, so that saving the text does not move the publication.
+        if self.instance.pk and "published_at" not in self.changed_data:
+            return self.instance.published_at
+        return self.cleaned_data["published_at"]
+
     def clean_tags(self):
         names = self.cleaned_data.get("tags") or []
         if len(names) > MAX_TAGS:

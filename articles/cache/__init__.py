@@ -1,7 +1,8 @@
 """Public pages kept whole for readers, in Django's shared cache and at a CDN, and never stale.
 
 - fanout.py: what pages depend on (the surrogate keys a change to each kind of row touches);
-- pages.py: the page cache middleware, its freshness token, and the headers public pages send;
+- freshness.py: whether a kept page is still fresh (a generation per key, the content token);
+- pages.py: the page cache middleware, and the headers public pages send;
 - purge.py: purging the CDN, as jobs (jobs.py) stored when a change commits.
 
 Views name what a page shows with `shows()`; a change anywhere reaches `changed()` (signals.py).
@@ -10,8 +11,9 @@ See docs/caching.md.
 
 from django.db import transaction
 
-from .fanout import ALL, FEEDS, HOME, LIST, SITEMAPS, article_keys, changed_keys, key
-from .pages import content_changed, content_token, shows
+from .fanout import ALL, FEEDS, HOME, LIST, SEARCH, SITEMAPS, article_keys, changed_keys, key
+from .freshness import content_changed, content_token, keys_changed
+from .pages import shows
 from .purge import edge_in_front, purge_on_commit
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "FEEDS",
     "HOME",
     "LIST",
+    "SEARCH",
     "SITEMAPS",
     "article_keys",
     "changed",
@@ -28,6 +31,8 @@ __all__ = [
     "edge_in_front",
     "everything_changed",
     "key",
+    "keys_changed",
+    "pages_changed",
     "purge_on_commit",
     "shows",
 ]
@@ -36,14 +41,26 @@ __all__ = [
 def changed(**signal_kwargs) -> None:
     """A row pages depend on changed: the receiver of post_save, post_delete and m2m_changed.
 
-    The page cache is renewed now, and again once the transaction commits: a page rendered in
-    between, from the data as it was, must not be kept under the new token. The CDN's purge is a
-    job stored on commit (before that, the CDN would fetch the pages again from the old data).
+    The pages that show it are renewed in the page cache now, and again once the transaction
+    commits: a page rendered in between, from the data as it was, must not be kept as fresh.
+    The CDN's purge is a job stored on commit (before that, the CDN would fetch the pages again
+    from the old data).
     """
+    keys = changed_keys(**signal_kwargs)
+    if not keys:
+        return
     using = signal_kwargs.get("using")
-    content_changed()
-    transaction.on_commit(content_changed, using=using)
-    purge_on_commit(changed_keys(**signal_kwargs), using=using)
+    pages_changed(keys)
+    transaction.on_commit(lambda: pages_changed(keys), using=using)
+    purge_on_commit(keys, using=using)
+
+
+def pages_changed(keys) -> None:
+    """Renew the pages named by `keys` in the page cache (ALL: every page)."""
+    if ALL in keys:
+        content_changed()
+    else:
+        keys_changed(keys)
 
 
 def everything_changed(using=None) -> None:

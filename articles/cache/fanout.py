@@ -5,8 +5,13 @@ Every public page names what it shows by surrogate keys (`article-12`, `section-
 `author-5`, and the groups below); the page cache and the CDN keep it under them. DEPENDENCIES
 says, for each model whose rows a page can show, which keys a change to a row touches.
 signals.py connects `cache.changed()` to every model listed (saves, deletions, many-to-many
-changes): it renews the page cache's token and stores a purge job for the keys. Bulk writers
-that send no signals (the synthetic generator) call `cache.everything_changed()`.
+changes): it renews those pages in the page cache and stores a purge job for the keys. Bulk
+writers that send no signals (the synthetic generator) call `cache.everything_changed()`.
+
+A change renews what shows it and no more: an edit of an article's text renews its own pages,
+the lists, feeds and related-article boxes that show it (they name its key) and searches; a
+change that can move it on or off a list (publication, its date, section, headline, address,
+tags, bylines) renews every list too.
 """
 
 from collections.abc import Callable
@@ -20,6 +25,7 @@ LIST = "list"
 HOME = "home"
 FEEDS = "feeds"
 SITEMAPS = "sitemaps"
+SEARCH = "search"  # search results: what an article's text says decides what they list
 
 
 def key(obj) -> str:
@@ -43,57 +49,140 @@ def article_keys(article) -> set[str]:
 @dataclass(frozen=True)
 class Dependency:
     """Pages show rows of `model` (an app label and model name); a change to one touches the
-    pages named by `keys(row)`, and every list (a title or a byline on a teaser)."""
+    pages named by `keys(row, update_fields)`."""
 
     model: str
-    keys: Callable[[object], set[str]]
+    keys: Callable[[object, frozenset | None], set[str]]
     through: tuple[str, ...] = ()  # many-to-many relations of the model whose changes count
 
 
-def _everything(row) -> set[str]:
+# Columns of an article or a translation that only pages showing the article display (its own
+# pages, teasers, feeds, related boxes) or that readers never see (bookkeeping). Saving only
+# these (update_fields, as the editorial actions do) cannot move the article on or off a list.
+# A column missing here counts as one that can: a new field is safe by default.
+TEXT_ONLY_FIELDS = frozenset(
+    {
+        "body",
+        "body_html",
+        "standfirst",
+        "summary",
+        "content_digest",
+        "search_document",
+        "lead_image",
+        "lead_image_width",
+        "lead_image_height",
+        "lead_image_alt",
+        "lead_image_caption",
+        "lead_image_credit",
+        "unsigned",
+        "source_digest",
+        "source_headline",
+        "source_standfirst",
+        "source_body",
+        "source_saved_at",
+        "source_saved_by",
+        "is_stale",
+        "version",
+        "updated_at",
+        "updated_by",
+        "created_by",
+    }
+)
+
+
+# Columns that decide whether readers can see an article at all: a change of these may put it
+# into, or take it out of, the related-article boxes of other articles.
+PUBLICATION_FIELDS = frozenset({"status", "published_at", "language"})
+
+
+def _text_only(update_fields) -> bool:
+    return update_fields is not None and update_fields <= TEXT_ONLY_FIELDS
+
+
+def _article(article, update_fields) -> set[str]:
+    keys = {key(article), SEARCH}
+    if _text_only(update_fields):
+        return keys
+    keys.add(LIST)
+    if update_fields is not None and not update_fields & PUBLICATION_FIELDS:
+        return keys
+    # Other articles show it as related when they pick it by hand or share a tag with it.
+    from ..models import Article  # the model knows no cache
+
+    picked_by = Article.related_articles.through.objects.filter(to_article_id=article.pk)
+    return keys | {
+        *(f"article-{pk}" for pk in picked_by.values_list("from_article_id", flat=True)),
+        *(f"tag-{pk}" for pk in article.tags.values_list("pk", flat=True)),
+    }
+
+
+def _translation(translation, update_fields) -> set[str]:
+    keys = {f"article-{translation.article_id}", SEARCH}
+    return keys if _text_only(update_fields) else keys | {LIST}
+
+
+def _everything(row, update_fields) -> set[str]:
     # Sections are in every page's navigation.
     return {ALL}
 
 
 DEPENDENCIES = (
-    # An article's own pages, its translations' and every page showing it as related. Not its
-    # section's, tags' or authors' keys: those pages are lists, purged with LIST, and the keys
-    # would also drop every other article in the section from the edge.
+    # An article's own pages, its translations' and every page showing it as a teaser or as
+    # related. Not its section's or authors' keys: those would renew every other article of
+    # the section on the article pages (which show the section's name).
     Dependency(
         "articles.Article",
-        lambda article: {key(article)},
+        _article,
         # Tags are set through TaggedArticle, which taggit changes as a many-to-many.
         through=("related_articles", "tags"),
     ),
+    Dependency("articles.ArticleTranslation", _translation, ("translators",)),
+    Dependency("articles.Byline", lambda b, _f: {f"article-{b.article_id}", LIST, SEARCH}),
+    Dependency("articles.Correction", lambda note, _f: {f"article-{note.article_id}", LIST}),
+    Dependency("articles.SlugRedirect", lambda old, _f: {f"article-{old.article_id}", LIST}),
     Dependency(
-        "articles.ArticleTranslation", lambda t: {f"article-{t.article_id}"}, ("translators",)
+        "articles.TaggedArticle",
+        lambda tagged, _f: {f"article-{tagged.content_object_id}", f"tag-{tagged.tag_id}", LIST},
     ),
-    Dependency("articles.Byline", lambda byline: {f"article-{byline.article_id}"}),
-    Dependency("articles.Correction", lambda note: {f"article-{note.article_id}"}),
-    Dependency("articles.SlugRedirect", lambda old: {f"article-{old.article_id}"}),
-    Dependency("articles.TaggedArticle", lambda tagged: {f"article-{tagged.content_object_id}"}),
-    Dependency("articles.Author", lambda author: {key(author)}),
-    Dependency("articles.AuthorTranslation", lambda text: {f"author-{text.author_id}"}),
-    Dependency("taggit.Tag", lambda tag: {key(tag)}),
+    # Names and bios are on the people's and tags' pages, on article pages (which name them)
+    # and in teasers' bylines and tags (lists).
+    Dependency("articles.Author", lambda author, _f: {key(author), LIST}),
+    Dependency("articles.AuthorTranslation", lambda text, _f: {f"author-{text.author_id}", LIST}),
+    Dependency("taggit.Tag", lambda tag, _f: {key(tag), LIST, SEARCH}),
     Dependency("articles.Section", _everything),
     Dependency("articles.SectionTranslation", _everything),
 )
 _BY_MODEL = {dependency.model.lower(): dependency for dependency in DEPENDENCIES}
 
 
-def changed_keys(instance=None, raw=False, model=None, pk_set=None, **kwargs) -> set[str]:
+def changed_keys(
+    instance=None, raw=False, model=None, pk_set=None, update_fields=None, action=None, **kwargs
+) -> set[str]:
     """The surrogate keys of every page a change to `instance` may show differently.
 
     Takes a post_save / post_delete / m2m_changed signal's arguments. A fixture load (raw), and
-    any change the list above does not know, touches everything.
+    any change the list above does not know, touches everything. A many-to-many change that
+    adds or removes nothing (taggit's set() of the same tags) touches nothing.
     """
     dependency = _BY_MODEL.get(instance._meta.label_lower) if instance is not None else None
     if raw or dependency is None:
         return {ALL}
-    keys = dependency.keys(instance)
+    if action is not None and action.startswith("pre_"):
+        return set()  # the post_ signal follows
+    if action in ("post_add", "post_remove") and not pk_set:
+        return set()
+    fields = frozenset(update_fields) if update_fields is not None else None
+    if action is not None:
+        # A relation changed (the rows added or removed are in pk_set): not its publication.
+        fields = frozenset({"relations"})
+    keys = dependency.keys(instance, fields)
     if ALL in keys:
         return {ALL}
-    if model is not None and model._meta.label_lower == "articles.article" and pk_set:
-        # Related articles or tags changed from the other side: those articles' pages too.
-        keys |= {f"article-{pk}" for pk in pk_set}
-    return keys | {LIST}
+    if model is not None and pk_set:
+        # Related articles or tags changed from the other side: those pages too.
+        label = model._meta.label_lower
+        if label == "articles.article":
+            keys |= {f"article-{pk}" for pk in pk_set}
+        elif label == "taggit.tag":
+            keys |= {f"tag-{pk}" for pk in pk_set}
+    return keys

@@ -1,10 +1,12 @@
 """The page cache: whole public pages for anonymous readers, from Django's shared cache, and
 what they say to a CDN; never stale.
 
-Freshness comes from one token in the shared cache. Every change to anything a page can show
-(fanout.changed(), called by signals.py) replaces the token; cached pages are keyed by it, so
-the next request after a change, on any worker of any server that shares the cache, renders the
-page afresh. A page is never kept past the next scheduled publication, so a scheduled article
+A page is kept with what it shows (the surrogate keys its view named) and how fresh each of
+those was when it was rendered (freshness.py): an edit renews the pages that show what changed
+and no other, on every worker of every server that shares the cache. While nothing changes, a
+hit is one read of the shared cache; a page is kept as its status, headers and body, ready to
+send. Readers asking for a page that is being rendered wait for that render rather than all
+rendering it. A page is never kept past the next scheduled publication, so a scheduled article
 appears at its time with no job running.
 
 Only anonymous GET and HEAD requests for public pages are served from the cache or stored in
@@ -21,168 +23,39 @@ DJANGO_PAGE_CACHE=false turns it all off.
 
 import contextlib
 import hashlib
-import logging
 import time
 import uuid
+from dataclasses import dataclass
 from importlib import import_module
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Min
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, set_response_etag
 
 from . import fanout
+from .freshness import CacheUnavailable, current, generations, shared_cache, still_fresh, trusted
 from .purge import edge_in_front
 
-logger = logging.getLogger(__name__)
-
-TOKEN_KEY = "newsroom:content-token"
 CACHEABLE_STATUSES = frozenset({200, 301, 404, 410})
 
-
-# A token read that took this long waited for a Redis that did not answer (frozen): it is read
-# again, after the writes handed to Redis in the meantime (set_without_waiting) are applied.
-SLOW_ANSWER_SECONDS = 0.5
-
-
-def content_token() -> str | None:
-    """The current content token; a missing one (evicted, first start) starts afresh, and so
-    does one from before the Redis server restarted.
-
-    None when the shared cache cannot be reached: pages are then neither served from it nor
-    stored in it.
-    """
-    try:
-        asked_at = time.monotonic()
-        token = shared_cache("get", TOKEN_KEY)
-        if time.monotonic() - asked_at > SLOW_ANSWER_SECONDS:
-            token = shared_cache("get", TOKEN_KEY)
-        run = server_run()  # after the read: a reconnection during it has told us the run
-        if token is None:
-            shared_cache("add", TOKEN_KEY, new_token(run), None)
-            token = shared_cache("get", TOKEN_KEY) or new_token(run)
-        elif not of_run(token, run):
-            # Redis restarted with its data (persistence): changes made while it was down
-            # could not renew the token, and processes that did not see it go never knew.
-            # (A token naming no run was made by a process not yet connected: renewed too.)
-            if ":" in token:
-                logger.warning("The cache server restarted; every cached page is renewed.")
-            token = new_token(run)
-            shared_cache("set", TOKEN_KEY, token, None)
-    except CacheUnavailable:
-        return None
-    return token
+# Readers who ask for a page another process is rendering wait up to this long for it, then
+# render it themselves. The render's claim lapses by itself after RENDER_CLAIM_SECONDS.
+WAIT_FOR_RENDER_SECONDS = 3.0
+WAIT_STEP_SECONDS = 0.02
+RENDER_CLAIM_SECONDS = 10
 
 
-def content_changed() -> None:
-    """Something readers can see changed: every cached page is now out of date."""
-    token = new_token(server_run())
-    try:
-        shared_cache("set", TOKEN_KEY, token, None)
-    except CacheUnavailable:
-        # Renewed on this process's next successful access (shared_cache); and handed to a
-        # Redis that does not answer, which applies it when it resumes, before it answers
-        # any process that did not see it stop.
-        hand_over(TOKEN_KEY, token)
-
-
-def new_token(run: str | None) -> str:
-    return f"{run}:{uuid.uuid4().hex}" if run else uuid.uuid4().hex
-
-
-def of_run(token: str, run: str | None) -> bool:
-    """Whether `token` was made while the cache server ran as `run` (None: no such thing, as
-    with files, or not known yet)."""
-    return run is None or token.startswith(f"{run}:")
-
-
-def server_run() -> str | None:
-    """Which run of the cache server this process talks to (newsroom/cache_backends.py)."""
-    run = getattr(cache, "server_run", None)
-    return run() if run is not None else None
-
-
-def hand_over(key: str, value) -> None:
-    send = getattr(cache, "set_without_waiting", None)
-    if send is None:
-        return
-    # Best effort: the renewal on this process's next successful access is the rule.
-    with contextlib.suppress(Exception):
-        send(key, value)
-
-
-# When the shared cache (Redis) is down ------------------------------------------------------
-
-
-class CacheUnavailable(Exception):
-    """The shared cache could not be read or written; the page cache is bypassed."""
-
-
-def cache_errors() -> tuple[type[BaseException], ...]:
-    errors: tuple[type[BaseException], ...] = (OSError,)  # the file cache: disk full, perms
-    try:
-        from redis.exceptions import RedisError
-    except ImportError:  # pragma: no cover - redis is a dependency
-        return errors
-    return (*errors, RedisError)
-
-
-CACHE_ERRORS = cache_errors()
-CACHE_RETRY_SECONDS = 2
-
-
-class CacheHealth:
-    """This process's view of the shared cache (one per process; gunicorn workers are
-    single-threaded, a lost update between runserver's threads only costs a retry).
-
-    After a failure the cache is left alone for CACHE_RETRY_SECONDS, so an unreachable Redis
-    costs one failed connection per process every few seconds, not one per request. The
-    first successful access after a failure renews the content token before anything else:
-    a change this process made while the cache was down could not renew it, and pages
-    stored under the old token must not be served once the cache is back.
-    """
-
-    retry_at = 0.0
-    renew_token = False
-
-
-health = CacheHealth()
-
-
-def shared_cache(operation: str, *args):
-    """cache.<operation>(*args), or CacheUnavailable when the shared cache is down."""
-    if health.retry_at and time.monotonic() < health.retry_at:
-        raise CacheUnavailable
-    try:
-        if health.renew_token:
-            cache.set(TOKEN_KEY, new_token(server_run()), None)
-        result = getattr(cache, operation)(*args)
-    except CACHE_ERRORS as error:
-        if not health.renew_token:
-            logger.warning(
-                "The cache is unavailable, pages are served without it: %s: %s",
-                type(error).__name__,
-                error,
-            )
-        health.renew_token = True
-        health.retry_at = time.monotonic() + CACHE_RETRY_SECONDS
-        raise CacheUnavailable from error
-    if health.renew_token:
-        logger.warning("The cache is available again; every cached page is renewed.")
-        health.renew_token = False
-        health.retry_at = 0.0
-    return result
-
-
-def seconds_to_next_publication(token: str | None) -> int | None:
+def seconds_to_next_publication(token: str | None, mark: str | None) -> int | None:
     """Seconds until the next scheduled article goes live (None: nothing scheduled).
 
-    Kept in the cache under the content token; asked of the database when there is none."""
+    Kept in the cache until the next change (scheduling one is a change); asked of the database
+    when it is not there."""
     from ..models import Article  # the cache knows pages, the model knows no cache
 
-    key = f"newsroom:next-publication:{token}"
+    key = f"newsroom:next-publication:{token}:{mark}"
     try:
         upcoming = shared_cache("get", key) if token else None
     except CacheUnavailable:
@@ -215,9 +88,9 @@ def page_address(request) -> tuple[str, bool]:
     return address, others
 
 
-def page_key(request, token: str) -> str:
+def page_key(request) -> str:
     address, _others = page_address(request)
-    return f"newsroom:page:{token}:{hashlib.sha256(address.encode()).hexdigest()}"
+    return f"newsroom:page:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def has_session(request) -> bool:
@@ -253,6 +126,37 @@ def is_cacheable_response(response) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class KeptPage:
+    """A page as kept: ready to send, with what says whether it is still fresh."""
+
+    token: str
+    mark: str
+    generations: dict  # surrogate key -> its generation when the page was rendered
+    made: str  # names this rendering, for the per-process trust in it
+    made_at: float
+    status: int
+    headers: tuple
+    content: bytes
+
+    def is_fresh(self, key: str, token: str, mark: str) -> bool:
+        if self.token != token:
+            return False
+        if self.mark == mark or (key, mark, self.made) in trusted:
+            return True
+        if not still_fresh(self.generations):
+            return False
+        trusted.add(key, mark, self.made)
+        return True
+
+    def response(self):
+        response = HttpResponse(self.content, status=self.status, headers=dict(self.headers))
+        response["X-Page-Cache"] = "hit"
+        # A CDN counts its s-maxage from when the page was made, not from now.
+        response["Age"] = str(max(0, int(time.time() - self.made_at)))
+        return response
+
+
 class PageCacheMiddleware:
     """Serve anonymous readers' pages from the cache; store what is safe to share."""
 
@@ -262,53 +166,93 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not is_cacheable_request(request):
             return self.get_response(request)
-        token = content_token()
-        if token is None:  # the cache is down: the page straight from the database
-            return self.respond(request, key=None, token=None)
-        key = page_key(request, token)
+        key = page_key(request)
         try:
-            cached = shared_cache("get", key)
-        except CacheUnavailable:
-            cached = None
-        if cached is not None:
-            cached["X-Page-Cache"] = "hit"
-            made_at = getattr(cached, "page_cached_at", None)
-            if made_at is not None:
-                # A CDN counts its s-maxage from when the page was made, not from now.
-                cached["Age"] = str(max(0, int(time.time() - made_at)))
-            return cached
-        return self.respond(request, key=key, token=token)
+            token, mark, found = current(key)
+            kept = found.get(key)
+            if isinstance(kept, KeptPage) and kept.is_fresh(key, token, mark):
+                return kept.response()
+            waited = self.wait_for_render(key)
+        except CacheUnavailable:  # the page straight from the database
+            return self.respond(request, key=None, token=None, mark=None)
+        if waited is not None:
+            return waited
+        try:
+            return self.respond(request, key=key, token=token, mark=mark)
+        finally:
+            with contextlib.suppress(CacheUnavailable):
+                shared_cache("delete", claim_key(key))
 
-    def respond(self, request, *, key: str | None, token: str | None):
-        """Render the page; store it under `key` when it is safe to share (no key: the cache
-        is down, the page is marked for the CDN as usual but not stored here).
+    def wait_for_render(self, key: str):
+        """When another process is rendering this page, its page once it is kept (None: this
+        process renders it, having claimed the render, or having waited long enough)."""
+        if shared_cache("add", claim_key(key), 1, RENDER_CLAIM_SECONDS):
+            return None
+        give_up_at = time.monotonic() + WAIT_FOR_RENDER_SECONDS
+        while time.monotonic() < give_up_at:
+            time.sleep(WAIT_STEP_SECONDS)
+            token, mark, found = current(key, claim_key(key))
+            kept = found.get(key)
+            if isinstance(kept, KeptPage) and kept.is_fresh(key, token, mark):
+                return kept.response()
+            if claim_key(key) not in found:  # rendered but not kept (a 500), or given up
+                return None
+        return None
 
-        Not stored either, so that made-up query strings cannot fill the cache: the page for a
+    def respond(self, request, *, key: str | None, token: str | None, mark: str | None):
+        """Render the page; keep it under `key` when it is safe to share (no key: the cache
+        is down, the page is marked for the CDN as usual but not kept here).
+
+        Not kept either, so that made-up query strings cannot fill the cache: the page for a
         request with query parameters pages do not read (page_address), and a 404 for one with
         a query string (a page number past the end, a made-up one)."""
         response = self.get_response(request)
-        if is_cacheable_response(response):
-            timeout = settings.PAGE_CACHE_SECONDS
-            upcoming = seconds_to_next_publication(token)
-            if upcoming is not None:
-                timeout = min(timeout, upcoming)
-            mark_public(response, timeout)
-            name_what_it_shows(response, request)
-            _address, others = page_address(request)
-            keep = key is not None and not others
-            if keep and request.GET and response.status_code == 404:
-                keep = False
-            if timeout > 0 and keep:
-                if hasattr(response, "render") and callable(response.render):
-                    response.render()
-                # Hashed once here, not by ConditionalGetMiddleware on every hit.
-                if not response.has_header("ETag"):
-                    set_response_etag(response)
-                response.page_cached_at = time.time()
-                with contextlib.suppress(CacheUnavailable):
-                    shared_cache("set", key, response, timeout)
-            response["X-Page-Cache"] = "miss" if key is not None else "bypass"
+        if not is_cacheable_response(response):
+            return response
+        timeout = settings.PAGE_CACHE_SECONDS
+        upcoming = seconds_to_next_publication(token, mark)
+        if upcoming is not None:
+            timeout = min(timeout, upcoming)
+        mark_public(response, timeout)
+        keys = name_what_it_shows(response, request)
+        _address, others = page_address(request)
+        keep = key is not None and not others
+        if keep and request.GET and response.status_code == 404:
+            keep = False
+        if timeout > 0 and keep:
+            with contextlib.suppress(CacheUnavailable):
+                self.keep(response, key, token, mark, keys, timeout)
+        response["X-Page-Cache"] = "miss" if key is not None else "bypass"
         return response
+
+    def keep(self, response, key, token, mark, keys, timeout) -> None:
+        """Keep the page, unless something it may show changed while it was rendered: the
+        generations are read after the render, and the mark after them; a change renews the
+        mark before its generations (freshness.keys_changed)."""
+        kept_generations = generations(keys - {fanout.ALL})
+        _token, mark_after, _found = current()
+        if mark_after != mark:
+            return
+        if hasattr(response, "render") and callable(response.render):
+            response.render()
+        # Hashed once here, not by ConditionalGetMiddleware on every hit.
+        if not response.has_header("ETag"):
+            set_response_etag(response)
+        page = KeptPage(
+            token=token,
+            mark=mark,
+            generations=kept_generations,
+            made=uuid.uuid4().hex,
+            made_at=time.time(),
+            status=response.status_code,
+            headers=tuple(response.headers.items()),
+            content=response.content,
+        )
+        shared_cache("set", key, page, timeout)
+
+
+def claim_key(key: str) -> str:
+    return f"{key}:rendering"
 
 
 def mark_public(response, s_maxage: int | None = None) -> None:
@@ -339,8 +283,8 @@ def shows(request, *keys: str) -> None:
     request.__dict__.setdefault("surrogate_keys", set()).update(keys)
 
 
-def name_what_it_shows(response, request) -> None:
-    """Surrogate-key headers on a public response.
+def name_what_it_shows(response, request) -> set[str]:
+    """Surrogate-key headers on a public response; returns the keys.
 
     Every response carries ALL; one whose view named nothing (a 404, a redirect, a 410) is
     treated like a list, since publishing any article may change it.
@@ -349,3 +293,4 @@ def name_what_it_shows(response, request) -> None:
     value = " ".join(sorted(keys))
     for header in settings.SURROGATE_KEY_HEADERS:
         response[header] = value
+    return keys

@@ -194,6 +194,10 @@ class SearchView(PublishedArticleListView):
 
     template_name = "articles/search.html"
 
+    def surrogate_keys(self, context):
+        # What matches depends on every article's text, not only on the articles listed.
+        return {cache.SEARCH, *super().surrogate_keys(context)}
+
     def paginate_queryset(self, queryset, page_size):
         """The one list that says how many it found: counted in the page's own query (a
         window over the matches), not by a COUNT(*) that would match them all again."""

@@ -1,0 +1,239 @@
+"""Whether a kept page is still fresh, in the shared cache (files, or Redis), for every process.
+
+Three things say so:
+
+- **the content token**, renewed by a change to everything (a section's name, which is on every
+  page; a fixture load; a bulk insert) and when the cache server lost or may have missed
+  changes (it restarted, or was unreachable while something changed);
+- **a generation per surrogate key** (`article-12`, `tag-7`, `list`, …: the keys pages name for
+  the CDN, fanout.py), renewed by every change that touches the key, so an edit renews exactly
+  the pages that show what it changed;
+- **the last-change mark**, renewed by every change of any kind: a page made since the last
+  change is fresh without looking at its keys, so while nobody edits a hit is one read.
+
+A kept page records the token, the mark and the generations of its keys as they were before
+it was rendered; it is fresh while the token is the same and either the mark or every one of
+those generations is. A generation that is missing (evicted, never made) matches nothing, so
+losing one costs a render, never a stale page.
+"""
+
+import contextlib
+import logging
+import time
+import uuid
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+TOKEN_KEY = "newsroom:content-token"
+MARK_KEY = "newsroom:last-change"
+GENERATION_PREFIX = "newsroom:generation:"
+
+# A token read that took this long waited for a Redis that did not answer (frozen): it is read
+# again, after the writes handed to Redis in the meantime (set_without_waiting) are applied.
+SLOW_ANSWER_SECONDS = 0.5
+
+
+# When the shared cache (Redis) is down ------------------------------------------------------
+
+
+class CacheUnavailable(Exception):
+    """The shared cache could not be read or written; the page cache is bypassed."""
+
+
+def cache_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (OSError,)  # the file cache: disk full, perms
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return errors
+    return (*errors, RedisError)
+
+
+CACHE_ERRORS = cache_errors()
+CACHE_RETRY_SECONDS = 2
+
+
+class CacheHealth:
+    """This process's view of the shared cache (one per process; gunicorn workers are
+    single-threaded, a lost update between runserver's threads only costs a retry).
+
+    After a failure the cache is left alone for CACHE_RETRY_SECONDS, so an unreachable Redis
+    costs one failed connection per process every few seconds, not one per request. The
+    first successful access after a failure renews the content token before anything else:
+    a change this process made while the cache was down could not renew its keys, and pages
+    kept from before must not be served once the cache is back.
+    """
+
+    retry_at = 0.0
+    renew_token = False
+
+
+health = CacheHealth()
+
+
+def shared_cache(operation: str, *args):
+    """cache.<operation>(*args), or CacheUnavailable when the shared cache is down."""
+    if health.retry_at and time.monotonic() < health.retry_at:
+        raise CacheUnavailable
+    try:
+        if health.renew_token:
+            cache.set(TOKEN_KEY, new_token(server_run()), None)
+        result = getattr(cache, operation)(*args)
+    except CACHE_ERRORS as error:
+        if not health.renew_token:
+            logger.warning(
+                "The cache is unavailable, pages are served without it: %s: %s",
+                type(error).__name__,
+                error,
+            )
+        health.renew_token = True
+        health.retry_at = time.monotonic() + CACHE_RETRY_SECONDS
+        raise CacheUnavailable from error
+    if health.renew_token:
+        logger.warning("The cache is available again; every cached page is renewed.")
+        health.renew_token = False
+        health.retry_at = 0.0
+    return result
+
+
+def server_run() -> str | None:
+    """Which run of the cache server this process talks to (newsroom/cache_backends.py)."""
+    run = getattr(cache, "server_run", None)
+    return run() if run is not None else None
+
+
+def hand_over(key: str, value) -> None:
+    send = getattr(cache, "set_without_waiting", None)
+    if send is None:
+        return
+    # Best effort: the renewal on this process's next successful access is the rule.
+    with contextlib.suppress(Exception):
+        send(key, value)
+
+
+def new_token(run: str | None) -> str:
+    return f"{run}:{uuid.uuid4().hex}" if run else uuid.uuid4().hex
+
+
+def of_run(token: str, run: str | None) -> bool:
+    """Whether `token` was made while the cache server ran as `run` (None: no such thing, as
+    with files, or not known yet)."""
+    return run is None or token.startswith(f"{run}:")
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def current(*keys: str) -> tuple[str, str, dict]:
+    """The content token, the last-change mark and the values of `keys`, in one read.
+
+    A missing token or mark (evicted, first start) starts afresh, and so does a token from
+    before the Redis server restarted. CacheUnavailable when the cache cannot be reached.
+    """
+    asked_at = time.monotonic()
+    names = [TOKEN_KEY, MARK_KEY, *keys]
+    values = shared_cache("get_many", names)
+    if time.monotonic() - asked_at > SLOW_ANSWER_SECONDS:
+        values = shared_cache("get_many", names)
+    run = server_run()  # after the read: a reconnection during it has told us the run
+    token = values.get(TOKEN_KEY)
+    if token is None:
+        shared_cache("add", TOKEN_KEY, new_token(run), None)
+        token = shared_cache("get", TOKEN_KEY) or new_token(run)
+    elif not of_run(token, run):
+        # Redis restarted with its data (persistence): changes made while it was down
+        # could not renew their keys, and processes that did not see it go never knew.
+        # (A token naming no run was made by a process not yet connected: renewed too.)
+        if ":" in token:
+            logger.warning("The cache server restarted; every cached page is renewed.")
+        token = new_token(run)
+        shared_cache("set", TOKEN_KEY, token, None)
+    mark = values.get(MARK_KEY)
+    if mark is None:
+        shared_cache("add", MARK_KEY, uuid.uuid4().hex, None)
+        mark = shared_cache("get", MARK_KEY) or ""
+    return token, mark, {key: values[key] for key in keys if key in values}
+
+
+def content_token() -> str | None:
+    """The current content token; None when the shared cache cannot be reached."""
+    try:
+        token, _mark, _values = current()
+    except CacheUnavailable:
+        return None
+    return token
+
+
+def generations(keys) -> dict[str, str]:
+    """The generation of each surrogate key; one never made yet is made now."""
+    names = {f"{GENERATION_PREFIX}{key}": key for key in keys}
+    found = shared_cache("get_many", list(names))
+    missing = [name for name in names if name not in found]
+    for name in missing:
+        shared_cache("add", name, uuid.uuid4().hex, None)
+    if missing:
+        found |= shared_cache("get_many", missing)
+    return {names[name]: value for name, value in found.items()}
+
+
+def still_fresh(kept: dict[str, str]) -> bool:
+    """Whether every key a page showed is at the generation it was rendered at."""
+    names = {f"{GENERATION_PREFIX}{key}": value for key, value in kept.items()}
+    now = shared_cache("get_many", list(names))
+    return all(now.get(name) == value for name, value in names.items())
+
+
+# Changing -----------------------------------------------------------------------------------
+
+
+def content_changed() -> None:
+    """Something on every page changed: every cached page is now out of date."""
+    token = new_token(server_run())
+    try:
+        shared_cache("set", TOKEN_KEY, token, None)
+    except CacheUnavailable:
+        # Renewed on this process's next successful access (shared_cache); and handed to a
+        # Redis that does not answer, which applies it when it resumes, before it answers
+        # any process that did not see it stop.
+        hand_over(TOKEN_KEY, token)
+
+
+def keys_changed(keys) -> None:
+    """What pages name by `keys` changed: those pages, and only those, are out of date.
+
+    The mark is renewed before the generations and again after them. A render that read the
+    mark before and finds it the same after reading the generations saw none of this change
+    (the page is kept); a process that trusts a page because the mark did not move since it
+    last checked sees the second renewal once the generations have moved.
+    """
+    try:
+        renewed = {f"{GENERATION_PREFIX}{key}": uuid.uuid4().hex for key in keys}
+        shared_cache("set_many", {MARK_KEY: uuid.uuid4().hex, **renewed}, None)
+        shared_cache("set", MARK_KEY, uuid.uuid4().hex, None)
+    except CacheUnavailable:
+        # As content_changed(): nothing is known to be fresh once the cache is back.
+        hand_over(TOKEN_KEY, new_token(server_run()))
+
+
+class Trusted:
+    """Pages this process found fresh, by the last-change mark it found them under: until the
+    mark moves, they are fresh without reading their keys again. Bounded; per process."""
+
+    LIMIT = 10_000
+
+    def __init__(self):
+        self.pages: dict[str, tuple[str, str]] = {}
+
+    def __contains__(self, page: tuple[str, str, str]) -> bool:
+        key, mark, made = page
+        return self.pages.get(key) == (mark, made)
+
+    def add(self, key: str, mark: str, made: str) -> None:
+        if len(self.pages) >= self.LIMIT:
+            self.pages.clear()
+        self.pages[key] = (mark, made)
+
+
+trusted = Trusted()
