@@ -125,7 +125,12 @@ def test_a_change_stores_one_purge_job_with_its_keys_once_it_commits(
         callback()
     (row,) = purge_rows()
     assert keys_of(row) == sorted(
-        {f"article-{article.pk}", "list", *(f"tag-{tag.pk}" for tag in article.tags.all())}
+        {
+            f"article-{article.pk}",
+            "list",
+            "search",
+            *(f"tag-{tag.pk}" for tag in article.tags.all()),
+        }
     )
     assert (row.status, row.worker_ids) == ("READY", [])
     assert cdn.received == []
