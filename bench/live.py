@@ -67,6 +67,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--output", type=Path, help="Write the JSON, Markdown and plot here, not in the repo."
     )
+    parser.add_argument(
+        "--note", default="", help="A word on the run for the record, e.g. what shared the machine."
+    )
     args = parser.parse_args(argv)
     if min(args.articles) < 1 or args.duration < 1 or args.connections < 1:
         parser.error("--articles, --duration and --connections must be 1 or more.")
@@ -313,6 +316,7 @@ def main(argv=None) -> int:
             "timestamp": stamp,
             "date": started.strftime("%Y-%m-%d %H:%M UTC"),
             "revision": revision(),
+            "note": args.note,
             "machine": machine(f"PostgreSQL {server.version()}", generator),
             "options": {
                 "workers": WORKERS,
@@ -335,6 +339,7 @@ def main(argv=None) -> int:
             url = server.url(database(articles))
             outcome = measure_dataset(args, env, workdir, articles, url, mixes[articles])
             datasets[str(articles)]["checked"] = outcome.get("checked", 0)
+            datasets[str(articles)]["warm_up"] = outcome.get("warm_up")
             run["results"] += outcome["results"]
             run["problems"] += outcome["problems"]
         say("Measuring the ceiling again")

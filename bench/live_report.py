@@ -21,6 +21,19 @@ readers get at least 0.50 × the ceiling and at least 0.80 × the same mix witho
 """
 
 
+SHARED = (
+    "The machine was busy (a load average of 1 or more on a side of the run): other work "
+    "took CPU from the servers and from wrk, so compare the ratios within this run, not its "
+    "requests/s with another run's."
+)
+
+
+def busy(machine: dict) -> bool:
+    loads = [machine.get("load_before", ""), machine.get("load_after", "")]
+    firsts = [float(load.split()[0]) for load in loads if load and load != "unknown"]
+    return any(first >= 1.0 for first in firsts)
+
+
 def result(run: dict, articles: int, phase: str) -> dict | None:
     for found in run["results"]:
         if (found["dataset"], found["phase"]) == (articles, phase):
@@ -99,6 +112,8 @@ def markdown(run: dict, plot_name: str | None) -> str:
             for info in run["datasets"].values()
         ),
         f"- Code: {run['revision']}; record: `bench/results/live-{stamp}.json`",
+        *([f"- Note: {run['note']}"] if run.get("note") else []),
+        *([f"- {SHARED}"] if busy(machine) else []),
         "",
         f"Ceiling (one-view Django app): **{ceiling['requests_per_second']:,.0f} requests/s** "
         f"(start {ceiling['start']['requests_per_second']:,.0f}, end "

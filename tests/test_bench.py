@@ -207,3 +207,26 @@ def test_the_live_editor_saves_through_the_editorial_actions_and_readers_see_it_
     assert article.updated_by == editor
     assert [v.revision.user for v in history(article)][:2] == [editor, editor]
     assert editor.groups.get().name == "Editors"
+
+
+def test_a_live_run_goes_under_live_newsroom_before_the_runs_and_is_replaced_when_rewritten(
+    tmp_path,
+):
+    live_report = bench_module("live_report")
+    doc = tmp_path / "performance.md"
+    doc.write_text("# Performance\n\n## Summary\n\nFast.\n\n## Runs\n\n<!-- bench-run A -->\n")
+
+    def section(stamp, words):
+        return f"<!-- live-run {stamp} -->\n{words}\n<!-- /live-run {stamp} -->\n"
+
+    live_report.update_doc(doc, section("1", "first"), "1")
+    live_report.update_doc(doc, section("2", "run two"), "2")
+    live_report.update_doc(doc, section("1", "first, again"), "1")
+
+    text = doc.read_text()
+    assert text.startswith("# Performance\n\n## Summary\n\nFast.\n\n## Live newsroom\n\n")
+    assert text.count("## Live newsroom") == 1
+    assert "first\n" not in text
+    order = ["## Summary", "## Live newsroom", "first, again", "run two", "## Runs", "bench-run A"]
+    positions = [text.index(marker) for marker in order]
+    assert positions == sorted(positions)
