@@ -184,8 +184,8 @@ class EditorProcess:
         return [record for record in map(json.loads, lines) if "save" in record]
 
 
-def phase(args, server: Gunicorn, script: Path, sampled: list[str], editor=None) -> dict:
-    """The mix under wrk for --duration seconds, with the sampler, and the editor if given."""
+def phase(args, server: Gunicorn, script: Path, sampled: list[str]) -> dict:
+    """The mix under wrk for --duration seconds, with the sampler beside it."""
     sampler = Sampler(server.url, sampled)
     sampler.start()
     try:
@@ -242,9 +242,9 @@ def measure_dataset(args, env, workdir: Path, articles: int, url: str, the_mix: 
             say(f"  {len(failed)} of {outcome['checked']} pages checked did not answer 200")
             return outcome
         say(f"  {outcome['checked']} pages checked: all 200; warming up for {WARM_UP_SECONDS} s")
-        load.run_wrk(
+        outcome["warm_up"] = load.run_wrk(
             server.url + "/", duration=WARM_UP_SECONDS, connections=args.connections, script=script
-        )
+        ).as_dict()
         for name_of_phase in PHASES:
             if name_of_phase == "edits":
                 log = workdir / f"editor-{articles}.log"

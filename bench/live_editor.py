@@ -6,9 +6,10 @@ hottest articles and one of the long tail.
         --hot 12,13 --tail 40,41 [--interval 3] [--seed 0]
 
 bench/live.py runs it with the servers' own environment (same database, same cache), so the
-page cache its saves renew is theirs; a purge job for a CDN, if one were configured, would
-wait for a worker, but the page cache needs none. It prints "ready" once set up, then one
-line of JSON per save, and stops after the save under way at SIGTERM or SIGINT.
+page cache its saves renew is theirs. No worker is needed: the page cache is renewed by the
+save itself, and with no CDN configured a save stores no purge job. It prints "ready" once
+set up, then one line of JSON per save, and stops after the save under way at SIGTERM or
+SIGINT.
 """
 
 import argparse
