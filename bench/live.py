@@ -39,8 +39,7 @@ REPO = BENCH.parent
 PHASES = ("no edits", "edits")
 WARM_UP_SECONDS = 5  # the mix once, unmeasured, so the hot pages are cached before measuring
 CHECKED_TAIL = 100  # long-tail pages checked for a 200 before measuring (all home and hot ones)
-SAMPLE_EVERY = 0.5  # seconds between the sampler's requests
-SAMPLED_TAIL = 5
+SAMPLE_EVERY = 0.25  # seconds between the sampler's requests (each waits its turn, too)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -99,36 +98,43 @@ def build_mix(env: dict[str, str], seed: int) -> dict:
 
 
 class Sampler(threading.Thread):
-    """A few of the mix's pages, one every SAMPLE_EVERY seconds: how many came from the page
-    cache (X-Page-Cache: hit) and how many were rendered (miss)."""
+    """Requests of its own beside wrk's, one every SAMPLE_EVERY seconds, drawn from the mix as
+    wrk's are: how many of each group came from the page cache (X-Page-Cache: hit) and how
+    many were rendered (miss)."""
 
-    def __init__(self, site: str, paths: list[str]):
+    def __init__(self, site: str, the_mix: dict, seed: str):
         super().__init__(daemon=True)
-        self.site, self.paths = site, paths
-        self.counts = {"hit": 0, "miss": 0, "other": 0, "not 200": 0}
+        self.site, self.mix, self.rng = site, the_mix, random.Random(seed)
+        self.counts = {group: {"hit": 0, "miss": 0} for group in the_mix["groups"]}
+        self.other, self.failed = 0, 0
         self.finished = threading.Event()
 
     def run(self) -> None:
-        number = 0
         while not self.finished.wait(SAMPLE_EVERY):
-            path = self.paths[number % len(self.paths)]
-            number += 1
+            group, path = mix.draw(self.mix, self.rng)
             try:
                 status, headers, _body = fetch(self.site + path, timeout=30)
             except OSError:
                 status, headers = 0, {}
-            if status != 200:
-                self.counts["not 200"] += 1
-            answer = headers.get("X-Page-Cache", "")
-            self.counts[answer if answer in ("hit", "miss") else "other"] += 1
+            self.failed += status != 200
+            answer = headers.get("X-Page-Cache")
+            if answer in ("hit", "miss"):
+                self.counts[group][answer] += 1
+            else:
+                self.other += 1
 
     def stop(self) -> dict:
         self.finished.set()
         self.join(timeout=60)
-        sampled = self.counts["hit"] + self.counts["miss"]
+        hits = sum(count["hit"] for count in self.counts.values())
+        sampled = hits + sum(count["miss"] for count in self.counts.values())
         return {
-            **self.counts,
-            "hit_ratio": round(self.counts["hit"] / sampled, 3) if sampled else None,
+            "hit": hits,
+            "miss": sampled - hits,
+            "hit_ratio": round(hits / sampled, 3) if sampled else None,
+            "groups": self.counts,
+            "other": self.other,
+            "not 200": self.failed,
         }
 
 
@@ -184,9 +190,10 @@ class EditorProcess:
         return [record for record in map(json.loads, lines) if "save" in record]
 
 
-def phase(args, server: Gunicorn, script: Path, sampled: list[str]) -> dict:
+def phase(args, server: Gunicorn, script: Path, the_mix: dict, name: str) -> dict:
     """The mix under wrk for --duration seconds, with the sampler beside it."""
-    sampler = Sampler(server.url, sampled)
+    # Its own draws in each phase: pages it asked for before would be cached by its asking.
+    sampler = Sampler(server.url, the_mix, f"sampler {args.seed} {name}")
     sampler.start()
     try:
         measured = load.run_wrk(
@@ -227,8 +234,6 @@ def measure_dataset(args, env, workdir: Path, articles: int, url: str, the_mix: 
     rng = random.Random(args.seed)
     script = workdir / f"mix-{articles}.lua"
     script.write_text(mix.lua_script(the_mix))
-    groups = the_mix["groups"]
-    sampled = groups["home"] + groups["hot"][:3] + rng.sample(groups["tail"], SAMPLED_TAIL)
     outcome = {"results": [], "problems": []}
     with Gunicorn(name, "newsroom.wsgi:application", site, cwd=REPO, log_dir=workdir) as server:
         server.wait_until_ready("/en/")
@@ -250,13 +255,13 @@ def measure_dataset(args, env, workdir: Path, articles: int, url: str, the_mix: 
                 log = workdir / f"editor-{articles}.log"
                 editor = EditorProcess(site, the_mix["editor"], args.edit_interval, args.seed, log)
                 with editor:
-                    result = phase(args, server, script, sampled)
+                    result = phase(args, server, script, the_mix, name_of_phase)
                 saves = editor.saves()
                 result["saves"] = sum(save["outcome"] == "saved" for save in saves)
                 result["refused"] = [save for save in saves if save["outcome"] != "saved"]
                 result["save_seconds_max"] = max((save["seconds"] for save in saves), default=None)
             else:
-                result = phase(args, server, script, sampled)
+                result = phase(args, server, script, the_mix, name_of_phase)
             result.update(dataset=articles, phase=name_of_phase)
             outcome["results"].append(result)
             say(

@@ -88,6 +88,16 @@ def check_goals(run: dict) -> list[dict]:
     return goals
 
 
+def sampled_hits(page_cache: dict) -> str:
+    """ "41 of 80: home 9/10, hot 30/36, tail 2/34" """
+    groups = ", ".join(
+        f"{group} {count['hit']}/{count['hit'] + count['miss']}"
+        for group, count in page_cache.get("groups", {}).items()
+    )
+    total = f"{page_cache['hit']} of {page_cache['hit'] + page_cache['miss']}"
+    return f"{total}: {groups}" if groups else total
+
+
 def markdown(run: dict, plot_name: str | None) -> str:
     """The run's subsection, between markers that identify it."""
     stamp, machine, options = run["timestamp"], run["machine"], run["options"]
@@ -112,6 +122,8 @@ def markdown(run: dict, plot_name: str | None) -> str:
             for info in run["datasets"].values()
         ),
         f"- Code: {run['revision']}; record: `bench/results/live-{stamp}.json`",
+        "- Sampled page-cache hits: requests of the sampler's own, every 0.25 s beside wrk's, "
+        "drawn from the mix as wrk's are; `X-Page-Cache` counted per group",
         *([f"- Note: {run['note']}"] if run.get("note") else []),
         *([f"- {SHARED}"] if busy(machine) else []),
         "",
@@ -120,17 +132,15 @@ def markdown(run: dict, plot_name: str | None) -> str:
         f"{ceiling['end']['requests_per_second']:,.0f}).",
         "",
         "| Articles | Phase | req/s | p50 ms | p99 ms | × ceiling | × no edits "
-        "| Sampled hits | Saves |",
+        "| Sampled page-cache hits | Saves |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for found in run["results"]:
-        cache = found["page_cache"]
-        sampled = cache["hit"] + cache["miss"]
         lines.append(
             f"| {found['dataset']:,} | {found['phase']} | {found['requests_per_second']:,.0f} "
             f"| {found['p50_ms']:.1f} | {found['p99_ms']:.1f} | {share(found['ratio_to_ceiling'])} "
             f"| {share(found['ratio_to_no_edits']) if 'ratio_to_no_edits' in found else '–'} "
-            f"| {cache['hit']} of {sampled} | {found.get('saves', '–')} |"
+            f"| {sampled_hits(found['page_cache'])} | {found.get('saves', '–')} |"
         )
     goals = run["goals"]
     lines += [

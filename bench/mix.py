@@ -80,6 +80,18 @@ def paths(mix: dict) -> list[str]:
     return sorted({path for group in mix["groups"].values() for path in group})
 
 
+def draw(mix: dict, rng: random.Random) -> tuple[str, str]:
+    """One request of the mix, as the wrk script draws it: (group, path)."""
+    number, below = rng.random(), 0.0
+    chosen = list(mix["shares"])[-1]
+    for group, share in mix["shares"].items():
+        below += share
+        if number < below:
+            chosen = group
+            break
+    return chosen, rng.choice(mix["groups"][chosen])
+
+
 def lua_string(text: str) -> str:
     if not text.isascii() or any(char in text for char in '"\\\n'):
         raise ValueError(f"Not a path wrk can send as it is: {text!r}")

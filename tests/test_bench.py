@@ -7,6 +7,7 @@ was measured, never how fast.
 
 import importlib
 import json
+import random
 import subprocess
 import sys
 import threading
@@ -170,6 +171,19 @@ def test_the_wrk_script_asks_for_the_mix_pages_in_their_shares_in_the_same_order
     assert len(set(first) & set(built["groups"]["tail"])) > 100  # the tail is long
     same = min(len(first), len(second))
     assert first[:same] == second[:same]
+
+
+def test_the_sampler_draws_its_pages_from_the_groups_in_the_mix_shares():
+    mix = bench_module("mix")
+    groups = {"home": ["/en/"], "hot": ["/en/articles/a/"], "tail": ["/en/tags/t/"]}
+    built = {"seed": 0, "shares": mix.SHARES, "groups": groups}
+    rng = random.Random(0)
+
+    draws = [mix.draw(built, rng) for _ in range(4000)]
+
+    assert all(path in groups[group] for group, path in draws)
+    shares = {name: sum(group == name for group, _ in draws) / 4000 for name in groups}
+    assert shares == pytest.approx(mix.SHARES, abs=0.03)
 
 
 def test_a_path_wrk_cannot_send_as_it_is_is_refused_when_the_script_is_written():
