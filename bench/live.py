@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,8 +38,8 @@ from servers import WORKERS, Gunicorn, fetch
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 PHASES = ("no edits", "edits")
-WARM_UP_SECONDS = 5  # the mix once, unmeasured, so the hot pages are cached before measuring
-CHECKED_TAIL = 100  # long-tail pages checked for a 200 before measuring (all home and hot ones)
+WARM_UP_SECONDS = 5  # the mix under wrk, unmeasured, once every page was asked for
+CHECKED_TAIL = 100  # with --cold-tail: long-tail pages checked (all home and hot pages are)
 SAMPLE_EVERY = 0.25  # seconds between the sampler's requests (each waits its turn, too)
 
 
@@ -53,6 +54,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--edit-interval", type=float, default=3.0, help="Seconds between the editor's saves."
     )
     parser.add_argument("--seed", type=int, default=0, help="Chooses the pages and edits.")
+    parser.add_argument(
+        "--cold-tail",
+        action="store_true",
+        help="Do not ask for every page before measuring (only the home and hot pages and "
+        f"{CHECKED_TAIL} of the long tail): the long tail is then mostly rendered under load.",
+    )
     parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"),
@@ -204,20 +211,19 @@ def phase(args, server: Gunicorn, script: Path, the_mix: dict, name: str) -> dic
     return {**measured, "page_cache": page_cache}
 
 
-def check_pages(server: Gunicorn, the_mix: dict, rng: random.Random) -> tuple[int, list[str]]:
-    """Every home and hot page, and a sample of the long tail, must answer 200."""
-    groups = the_mix["groups"]
-    tail = groups["tail"]
-    checked = groups["home"] + groups["hot"] + rng.sample(tail, min(CHECKED_TAIL, len(tail)))
-    failed = []
-    for path in checked:
+def check_pages(server: Gunicorn, paths: list[str]) -> list[str]:
+    """Ask for each page once, as many at a time as gunicorn has workers: each must answer
+    200. The page cache keeps each (the readers' steady state, before any edit)."""
+
+    def answer(path: str) -> str | None:
         try:
             status = fetch(server.url + path, timeout=60)[0]
         except OSError as error:
             status = f"no answer ({error})"
-        if status != 200:
-            failed.append(f"{path} answered {status}")
-    return len(checked), failed
+        return None if status == 200 else f"{path} answered {status}"
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return [failure for failure in pool.map(answer, paths) if failure]
 
 
 def measure_dataset(args, env, workdir: Path, articles: int, url: str, the_mix: dict) -> dict:
@@ -231,7 +237,6 @@ def measure_dataset(args, env, workdir: Path, articles: int, url: str, the_mix: 
     }
     if args.redis_url:
         site["REDIS_URL"] = args.redis_url
-    rng = random.Random(args.seed)
     script = workdir / f"mix-{articles}.lua"
     script.write_text(mix.lua_script(the_mix))
     outcome = {"results": [], "problems": []}
@@ -241,12 +246,22 @@ def measure_dataset(args, env, workdir: Path, articles: int, url: str, the_mix: 
             # Pages cached by an earlier run against another database must not be served.
             code = "from articles.cache import content_changed; content_changed()"
             manage("shell", "-c", code, env=site)
-        outcome["checked"], failed = check_pages(server, the_mix, rng)
+        groups = the_mix["groups"]
+        if args.cold_tail:
+            tail = random.Random(args.seed).sample(
+                groups["tail"], min(CHECKED_TAIL, len(groups["tail"]))
+            )
+            checked = groups["home"] + groups["hot"] + tail
+        else:
+            checked = mix.paths(the_mix)
+        say(f"  Asking for {len(checked):,} pages of the mix once")
+        failed = check_pages(server, checked)
+        outcome["checked"] = len(checked)
         if failed:
             outcome["problems"] += [f"{articles:,} articles: {line}" for line in failed]
-            say(f"  {len(failed)} of {outcome['checked']} pages checked did not answer 200")
+            say(f"  {len(failed)} of {len(checked):,} pages checked did not answer 200")
             return outcome
-        say(f"  {outcome['checked']} pages checked: all 200; warming up for {WARM_UP_SECONDS} s")
+        say(f"  {len(checked):,} pages: all 200; the mix for {WARM_UP_SECONDS} s, unmeasured")
         outcome["warm_up"] = load.run_wrk(
             server.url + "/", duration=WARM_UP_SECONDS, connections=args.connections, script=script
         ).as_dict()
@@ -329,6 +344,7 @@ def main(argv=None) -> int:
                 "connections": args.connections,
                 "edit_interval": args.edit_interval,
                 "warm_up": WARM_UP_SECONDS,
+                "cold_tail": args.cold_tail,
                 "cache": "Redis" if args.redis_url else "files",
                 "seed": args.seed,
                 "shares": mix.SHARES,
