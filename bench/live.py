@@ -4,10 +4,11 @@
 
 For each dataset (PostgreSQL newsroom_live_<N>, generated once and kept between runs), serves
 the site under gunicorn (2 sync workers, debug off, page cache on: files in a fresh directory,
-or --redis-url) and loads it with wrk over the readers' mix of bench/mix.py (home pages, the
-hottest articles, a long tail): first with nobody editing, then while bench/live_editor.py
-edits an article through the editorial actions every --edit-interval seconds. The one-view
-ceiling app is measured first and last. Writes bench/results/live-<stamp>.json, a section of
+or --redis-url), asks for every page of the readers' mix of bench/mix.py once (home pages,
+the hottest articles, a long tail; each must answer 200), and loads it with wrk over that mix:
+first with nobody editing, then while bench/live_editor.py edits an article through the
+editorial actions every --edit-interval seconds. The one-view ceiling app is measured first
+and last. Writes bench/results/live-<stamp>.json, a section of
 docs/performance.md under "Live newsroom" and docs/performance-live-<stamp>.png; see
 bench/README.md. Every process it starts, it stops.
 """
