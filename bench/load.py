@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -51,7 +52,10 @@ def measure(url: str, *, duration: int, connections: int, tool: str = "auto") ->
     return run_python(url, duration=duration, connections=connections)
 
 
-def run_wrk(url: str, *, duration: int, connections: int) -> Measurement:
+def run_wrk(
+    url: str, *, duration: int, connections: int, script: Path | None = None
+) -> Measurement:
+    """wrk at `url`; with `script`, a Lua script (`wrk -s`) chooses each request's path."""
     threads = min(2, connections)
     command = [
         "wrk",
@@ -60,6 +64,7 @@ def run_wrk(url: str, *, duration: int, connections: int) -> Measurement:
         f"-d{duration}s",
         f"--timeout={WRK_TIMEOUT}",
         "--latency",
+        *(["--script", str(script)] if script else []),
         url,
     ]
     result = subprocess.run(

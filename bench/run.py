@@ -9,41 +9,27 @@ the goals, and records the run. Every process it starts, it stops.
 """
 
 import argparse
-import json
 import os
-import platform
 import re
-import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import load
 import report
+from datasets import PostgreSQL, finish, generate, keep_or_generate, manage, probe, start_manage
+from harness import environment, measure_ceiling, measure_target, say
+from machine import load_average, machine, revision
 from servers import WORKERS, Gunicorn, fetch
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-MANAGE = [sys.executable, str(REPO / "manage.py")]
 GENERATOR = REPO / "articles" / "management" / "commands" / "generate_newsroom.py"
 DATABASES = {"seed": "newsroom_bench_seed", "large": "newsroom_bench_large"}
 SMOKE_ARTICLES = 50
-# Variables of the caller's shell that would change what is measured; the servers get none.
-INHERITED_SETTINGS = ("DJANGO_", "NEWSROOM_", "DATABASE_URL", "REDIS_URL")
-
-
-STARTED = time.monotonic()
-
-
-def say(message: str) -> None:
-    """A line of progress, stamped with the seconds since the run started."""
-    sys.stdout.write(f"[{time.monotonic() - STARTED:5.0f}s] {message}\n" if message else "\n")
-    sys.stdout.flush()
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -97,107 +83,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 # Databases -----------------------------------------------------------------------------------
 
 
-def manage(*args: str, env: dict[str, str], capture: bool = False) -> str:
-    result = subprocess.run(
-        [*MANAGE, *args],
-        cwd=REPO,
-        env=env,
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE if capture else None,
-    )
-    return result.stdout or ""
-
-
-def start_manage(*args: str, env: dict[str, str]) -> subprocess.Popen:
-    """manage.py in the background, to overlap with other setup; see finish()."""
-    return subprocess.Popen([*MANAGE, *args], cwd=REPO, env=env, stdin=subprocess.DEVNULL)
-
-
-def finish(process: subprocess.Popen) -> None:
-    if process.wait() != 0:
-        raise subprocess.CalledProcessError(process.returncode, process.args)
-
-
-def probe(what: str, env: dict[str, str]) -> dict:
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "probe.py"), what],
-        cwd=REPO,
-        env=env,
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    )
-    return json.loads(result.stdout)
-
-
-def generate(articles: int, env: dict[str, str]) -> None:
-    """The synthetic newsroom, its authors, tags and sections in the generator's proportions
-    (100,000 articles: 2,000 authors, 5,000 tags, 20 sections)."""
-    manage(
-        "generate_newsroom",
-        "--articles",
-        str(articles),
-        "--authors",
-        str(max(5, articles // 50)),
-        "--tags",
-        str(max(10, articles // 20)),
-        "--sections",
-        str(min(20, max(3, articles // 5_000))),
-        "--translated",
-        "0.3",
-        "--seed",
-        "0",
-        # Bulk inserts of 100,000 articles and their indexes: statements longer than the
-        # site's deadline (DJANGO_DB_STATEMENT_TIMEOUT) are expected here.
-        env={**env, "DJANGO_DB_STATEMENT_TIMEOUT": "0"},
-    )
-
-
-class PostgreSQL:
-    """The benchmark's own databases on a PostgreSQL server; it touches no others."""
-
-    def __init__(self, server_url: str):
-        import psycopg
-
-        self.server_url = server_url.rstrip("/")
-        self.psycopg = psycopg
-
-    def url(self, name: str) -> str:
-        return f"{self.server_url}/{name}"
-
-    def execute(self, sql: str, database: str = "postgres", params=()) -> list:
-        with self.psycopg.connect(self.url(database), autocommit=True) as connection:
-            cursor = connection.execute(sql, params)
-            return cursor.fetchall() if cursor.description else []
-
-    def version(self) -> str:
-        return self.execute("SHOW server_version")[0][0]
-
-    def exists(self, name: str) -> bool:
-        return bool(self.execute("SELECT 1 FROM pg_database WHERE datname = %s", params=(name,)))
-
-    def cancel_queries(self, name: str) -> None:
-        """Cancel the queries still running in one of the benchmark's databases: gunicorn's
-        timeout ends a worker, not its query, which would go on taking a core from the next
-        measurement."""
-        assert name in DATABASES.values(), name  # never anyone else's
-        self.execute(
-            "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND state = 'active' AND pid <> pg_backend_pid()",
-            params=(name,),
-        )
-
-    def recreate(self, name: str) -> None:
-        assert name in DATABASES.values(), name  # never anyone else's
-        self.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        self.execute(f'CREATE DATABASE "{name}"')
-
-
 def prepare_postgresql(args, env: dict[str, str]):
     """Fill newsroom_bench_seed from the seed and newsroom_bench_large from the generator,
     reusing the large one when it already holds the requested number of articles."""
-    server = PostgreSQL(args.postgres)
+    server = PostgreSQL(args.postgres, owned=DATABASES.values())
     urls = {name: server.url(database) for name, database in DATABASES.items()}
 
     say(f"Database {DATABASES['seed']}: the seed articles")
@@ -206,21 +95,7 @@ def prepare_postgresql(args, env: dict[str, str]):
     manage("migrate", "--no-input", "--verbosity", "0", env=seed_env)
     manage("loaddata", "seed_articles", "--verbosity", "0", env=seed_env)
 
-    large_env = {**env, "DATABASE_URL": urls["large"]}
-    have = None
-    if server.exists(DATABASES["large"]):
-        manage("migrate", "--no-input", "--verbosity", "0", env=large_env)
-        have = probe("count", large_env)["synthetic"]
-    if have == args.articles:
-        say(f"Database {DATABASES['large']}: already holds {have:,} synthetic articles")
-    else:
-        say(f"Database {DATABASES['large']}: generating {args.articles:,} articles")
-        server.recreate(DATABASES["large"])
-        manage("migrate", "--no-input", "--verbosity", "0", env=large_env)
-        generate(args.articles, large_env)
-        # Planner statistics once, after the bulk load; a kept database has them already
-        # (ANALYZE of the search expression indexes takes most of a minute at 100,000).
-        server.execute("VACUUM ANALYZE", DATABASES["large"])
+    keep_or_generate(server, DATABASES["large"], args.articles, env, say)
     server.execute("ANALYZE", DATABASES["seed"])
     return urls, f"PostgreSQL {server.version()}", server
 
@@ -255,79 +130,6 @@ def prepare_sqlite(args, env: dict[str, str], workdir: Path):
 # The machine ---------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or "unknown CPU"
-    match = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
-    return match.group(1).strip() if match else platform.processor() or "unknown CPU"
-
-
-def memory() -> str:
-    try:
-        match = re.search(r"^MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)
-    except OSError:
-        return "unknown memory"
-    return f"{int(match.group(1)) / 1024**2:.0f} GiB memory" if match else "unknown memory"
-
-
-def uname() -> str:
-    try:
-        result = subprocess.run(["uname", "-a"], capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return " ".join(part for part in platform.uname() if part)
-    return result.stdout.strip()
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
-def revision() -> str:
-    """The commit measured, and the files of the work tree that differed from it (the
-    benchmark's own bench/ and docs/ left out: it writes there itself)."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-        ).stdout.splitlines()
-    except OSError:
-        return "unknown"
-    paths = [line[3:] for line in changed if not line[3:].startswith(("bench/", "docs/"))]
-    if not paths:
-        return commit or "unknown"
-    shown = ", ".join(f"`{path}`" for path in paths[:5])
-    more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
-    return f"{commit} with uncommitted changes to {shown}{more}"
-
-
-def machine(database_version: str, generator: str) -> dict:
-    import django
-    import gunicorn
-
-    return {
-        "uname": uname(),
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "memory": memory(),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "gunicorn": gunicorn.__version__,
-        "database": database_version,
-        "load_generator": generator,
-        "load_before": load_average(),
-    }
-
-
 # Measuring -----------------------------------------------------------------------------------
 
 
@@ -351,59 +153,6 @@ def static_path(home_html: str) -> str:
     if not match:
         raise RuntimeError("The home page links no stylesheet under /static/.")
     return match.group(1)
-
-
-ANSWER_TIMEOUT = 60  # seconds; gunicorn's own worker timeout (30 s) comes first
-
-
-def measure_target(args, server: Gunicorn, path: str, label: str, after_failure=None) -> dict:
-    """One request (the warm-up, for a warm server), one more that must be a 200 (and, for a
-    warm page, a page-cache hit), then the load. A target that does not answer is recorded as
-    such, with no figures, and the run goes on."""
-    url = server.url + path
-    record = {"url": path, "status": None, "error": None, "requests": 0}
-    try:
-        for _attempt in ("warm-up", "check"):
-            started = time.monotonic()
-            status, headers, body = fetch(url, timeout=ANSWER_TIMEOUT)
-            record.update(status=status, bytes=len(body), page_cache=headers.get("X-Page-Cache"))
-            if status != 200:
-                took = time.monotonic() - started
-                record["error"] = f"answered {status}, not 200, after {took:.1f} s"
-                break
-    except OSError as error:
-        record["error"] = f"no answer within {ANSWER_TIMEOUT} s: {error}"
-    if record["error"] is None:
-        try:
-            measured = load.measure(
-                url, duration=args.duration, connections=args.connections, tool=args.load_generator
-            )
-        except (RuntimeError, ValueError, OSError) as error:
-            record["error"] = f"load generator: {error}"
-        else:
-            record.update(measured.as_dict())
-    if record["error"]:
-        say(f"  {label:<19} FAILED: {record['error']}  ({path})")
-        if after_failure:
-            after_failure()
-    else:
-        say(
-            f"  {label:<19} {record['requests_per_second']:8,.0f} req/s  "
-            f"p50 {record['p50_ms']:7.1f} ms  p99 {record['p99_ms']:7.1f} ms  ({path})"
-        )
-    return record
-
-
-def measure_ceiling(args, env, workdir) -> dict:
-    ceiling_env = {**env, "DJANGO_SETTINGS_MODULE": "ceiling.settings"}
-    with Gunicorn(
-        "ceiling", "ceiling.wsgi:application", ceiling_env, cwd=BENCH, log_dir=workdir
-    ) as server:
-        server.wait_until_ready("/")
-        result = measure_target(args, server, "/", "ceiling")
-    if result["error"]:
-        raise RuntimeError(f"The ceiling app failed: {result['error']}\n{server.tail()}")
-    return result
 
 
 def measure_site(
@@ -483,18 +232,7 @@ def main(argv=None) -> int:
         say(f"The large dataset needs {GENERATOR.relative_to(REPO)}, which is not there yet.")
         return 2
 
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith(INHERITED_SETTINGS)
-    }
-    env.update(
-        DJANGO_DEBUG="false",
-        DJANGO_HTTPS="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_STATIC_ROOT=str(workdir / "static"),
-        DJANGO_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
+    env = environment(workdir)
     output = args.output
     if output is None and args.smoke:
         output = Path(tempfile.mkdtemp(prefix="newsroom-bench-smoke-"))
