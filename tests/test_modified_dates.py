@@ -19,7 +19,8 @@ from django.utils.http import parse_http_date
 
 from articles.models import Article, ArticleTranslation, Correction, CorrectionKind, Status
 
-from .factories import make_article, make_author
+from .factories import make_article, make_author, make_staff
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +105,19 @@ def test_the_undated_seed_article_gives_no_date_anywhere(client, seeded):
     article = Article.objects.get(slug="china-eloquent-silence-kim-putin")
     assert article.published_at is None
 
+    all_say(four_dates(client, "/en/articles/china-eloquent-silence-kim-putin/"), None)
+
+
+def test_saving_the_undated_seed_article_on_the_desk_keeps_it_undated(client, seeded):
+    article = Article.objects.get(slug="china-eloquent-silence-kim-putin")
+    desk = type(client)()
+    desk.force_login(make_staff("Editors"))
+    data = form_data(desk.get(change_url(article)), "article_form")
+    data["standfirst"] = "A standfirst written on the desk."
+
+    assert desk.post(change_url(article), data).status_code == 302
+
+    assert Article.objects.get(pk=article.pk).published_at is None
     all_say(four_dates(client, "/en/articles/china-eloquent-silence-kim-putin/"), None)
 
 
