@@ -3,6 +3,7 @@
 from django import template
 
 from .. import search, seo
+from ..addresses import slug_url
 
 register = template.Library()
 
@@ -23,3 +24,9 @@ def iso_datetime(value):
 def highlighted(snippet):
     """A search result's snippet with the matched words marked (search.highlighted())."""
     return search.highlighted(snippet or "")
+
+
+@register.filter
+def tag_url(tag):
+    """`{{ tag|tag_url }}`: the tag's page, as `{% url 'articles:tag-detail' slug=tag.slug %}`."""
+    return slug_url("articles:tag-detail", tag.slug)
