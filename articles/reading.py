@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest
 
 from .languages import site_languages, url_language
@@ -56,22 +56,25 @@ def modified_expression(prefix: str = ""):
     return Coalesce(Greatest(revised, published), revised, published)
 
 
-def for_readers(articles, language: str, *, page: bool = False, body: bool = False):
+def for_readers(
+    articles, language: str, *, page: bool = False, body: bool = False, tags: bool = True
+):
     """`articles` with everything a ReaderArticle of `language` reads, fetched in a fixed
     number of queries however many articles there are.
 
     Lists (the default) get each article's published translation into `language`. An article
     page (`page=True`) gets every published translation instead, for its language versions,
     with their translators, and the article's corrections; and the rendered body. Feeds ask
-    for the `body` and the corrections with `page=False` and `body=True`.
+    for the `body` and the corrections with `page=False` and `body=True`. Lists whose teasers
+    show no topics ask for no `tags` (then `fetch_tags()` for the few that show them).
     """
     articles = (
         articles.select_related("section")
-        .prefetch_related(
-            Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags"
-        )
+        .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
         .annotate(section_local_name=local_text(Section, "name", language, owner="section_id"))
     )
+    if tags:
+        articles = articles.prefetch_related("tags")
     translations = ArticleTranslation.objects.defer(*UNREAD_TRANSLATION_FIELDS)
     if page:
         articles = articles.annotate(correction_rows=correction_rows()).prefetch_related(
@@ -346,6 +349,11 @@ class ReaderArticle:
             srcset=article.lead_image_srcset,
             file=article.lead_image,
         )
+
+
+def fetch_tags(readers) -> None:
+    """The tags of `readers` fetched by for_readers(tags=False), in one query, as it would have."""
+    prefetch_related_objects([reader.article for reader in readers], "tags")
 
 
 def read(articles, language: str) -> list[ReaderArticle]:
