@@ -80,7 +80,10 @@ def for_readers(
         articles = articles.annotate(correction_rows=correction_rows()).prefetch_related(
             Prefetch(
                 "translations",
-                queryset=translations.published().annotate(translator_rows=translator_rows()),
+                # Unordered: the page sorts them by language (ReaderArticle.public_translations).
+                queryset=translations.published()
+                .order_by()
+                .annotate(translator_rows=translator_rows()),
                 to_attr="public_translations",
             )
         )
@@ -100,8 +103,11 @@ def reader_translation(language: str, translations=None, lookup: str = "translat
     the translations from the rows fetched (e.g. "article__translations" from corrections)."""
     if translations is None:
         translations = ArticleTranslation.objects.defer(*UNREAD_TRANSLATION_FIELDS, "body_html")
+    # Unordered: at most one per article (a unique constraint).
     return Prefetch(
-        lookup, queryset=translations.readable_in(language), to_attr="reader_translations"
+        lookup,
+        queryset=translations.readable_in(language).order_by(),
+        to_attr="reader_translations",
     )
 
 
