@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from .addresses import slug_url
 from .languages import page_in_each_language
 from .models import Section
 from .models.rows import local_text
@@ -16,9 +17,18 @@ def site_navigation(request):
     return {"navigation_sections": SimpleLazyObject(navigation_sections)}
 
 
-def navigation_sections():
-    sections = Section.objects.only("name", "slug", "position")
-    return list(sections.annotate(local_name=local_text(Section, "name")))
+def navigation_sections() -> list[dict]:
+    """Each section's slug, address and name in the reader's language, in navigation order:
+    plain rows, with the addresses built from one reverse()."""
+    sections = Section.objects.annotate(local_name=local_text(Section, "name"))
+    return [
+        {
+            "slug": row["slug"],
+            "url": slug_url("articles:section-detail", row["slug"]),
+            "name": row["local_name"] or row["name"],
+        }
+        for row in sections.values("slug", "name", "local_name")
+    ]
 
 
 def language_links(request):

@@ -68,9 +68,17 @@ def for_readers(
     for the `body` and the corrections with `page=False` and `body=True`. Lists whose teasers
     show no topics ask for no `tags` (then `fetch_tags()` for the few that show them).
     """
+    # A list's bylines go to a plain list per article (`reader_bylines`): into each article's
+    # manager, Django filters a queryset per article. The page keeps them in the manager, where
+    # cache.article_keys() reads them.
+    bylines = Prefetch(
+        "bylines",
+        queryset=Byline.objects.select_related("author"),
+        to_attr=None if page else "reader_bylines",
+    )
     articles = (
         articles.select_related("section")
-        .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
+        .prefetch_related(bylines)
         .annotate(section_local_name=local_text(Section, "name", language, owner="section_id"))
     )
     if tags:
@@ -282,7 +290,8 @@ class ReaderArticle:
 
     @cached_property
     def bylines(self) -> list[Byline]:
-        return list(self.article.bylines.all())
+        found = getattr(self.article, "reader_bylines", None)
+        return list(self.article.bylines.all() if found is None else found)
 
     @cached_property
     def authors(self) -> list[Author]:
