@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
+from .addresses import slug_url
 from .languages import page_in_each_language
 from .models import Section
 from .models.rows import local_text
@@ -11,19 +13,32 @@ def publisher(request):
 
 
 def site_navigation(request):
-    # Lazy: evaluated (one query) only by templates that draw the navigation.
-    return {
-        "navigation_sections": Section.objects.only("name", "slug", "position").annotate(
-            local_name=local_text(Section, "name")
-        )
-    }
+    # Lazy: built and evaluated (one query) only by templates that draw the navigation.
+    return {"navigation_sections": SimpleLazyObject(navigation_sections)}
+
+
+def navigation_sections() -> list[dict]:
+    """Each section's slug, address and name in the reader's language, in navigation order:
+    plain rows, with the addresses built from one reverse()."""
+    sections = Section.objects.annotate(local_name=local_text(Section, "name"))
+    return [
+        {
+            "slug": row["slug"],
+            "url": slug_url("articles:section-detail", row["slug"]),
+            "name": row["local_name"] or row["name"],
+        }
+        for row in sections.values("slug", "name", "local_name")
+    ]
 
 
 def language_links(request):
-    """The current page in each readers' language, for the language switcher."""
-    return {
-        "language_links": [
-            {"code": language.code, "name": language.label, "url": url, "exists": True}
-            for language, url in page_in_each_language(request.path)
-        ]
-    }
+    """The current page in each readers' language, for the language switcher; lazy, as the
+    article page gives its own (its versions) and most pages none."""
+    return {"language_links": SimpleLazyObject(lambda: links_to(request.path))}
+
+
+def links_to(path):
+    return [
+        {"code": language.code, "name": language.label, "url": url, "exists": True}
+        for language, url in page_in_each_language(path)
+    ]

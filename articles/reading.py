@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest
 
 from .languages import site_languages, url_language
@@ -56,28 +56,42 @@ def modified_expression(prefix: str = ""):
     return Coalesce(Greatest(revised, published), revised, published)
 
 
-def for_readers(articles, language: str, *, page: bool = False, body: bool = False):
+def for_readers(
+    articles, language: str, *, page: bool = False, body: bool = False, tags: bool = True
+):
     """`articles` with everything a ReaderArticle of `language` reads, fetched in a fixed
     number of queries however many articles there are.
 
     Lists (the default) get each article's published translation into `language`. An article
     page (`page=True`) gets every published translation instead, for its language versions,
     with their translators, and the article's corrections; and the rendered body. Feeds ask
-    for the `body` and the corrections with `page=False` and `body=True`.
+    for the `body` and the corrections with `page=False` and `body=True`. Lists whose teasers
+    show no topics ask for no `tags` (then `fetch_tags()` for the few that show them).
     """
+    # A list's bylines go to a plain list per article (`reader_bylines`): into each article's
+    # manager, Django filters a queryset per article. The page keeps them in the manager, where
+    # cache.article_keys() reads them.
+    bylines = Prefetch(
+        "bylines",
+        queryset=Byline.objects.select_related("author"),
+        to_attr=None if page else "reader_bylines",
+    )
     articles = (
         articles.select_related("section")
-        .prefetch_related(
-            Prefetch("bylines", queryset=Byline.objects.select_related("author")), "tags"
-        )
+        .prefetch_related(bylines)
         .annotate(section_local_name=local_text(Section, "name", language, owner="section_id"))
     )
+    if tags:
+        articles = articles.prefetch_related("tags")
     translations = ArticleTranslation.objects.defer(*UNREAD_TRANSLATION_FIELDS)
     if page:
         articles = articles.annotate(correction_rows=correction_rows()).prefetch_related(
             Prefetch(
                 "translations",
-                queryset=translations.published().annotate(translator_rows=translator_rows()),
+                # Unordered: the page sorts them by language (ReaderArticle.public_translations).
+                queryset=translations.published()
+                .order_by()
+                .annotate(translator_rows=translator_rows()),
                 to_attr="public_translations",
             )
         )
@@ -97,8 +111,11 @@ def reader_translation(language: str, translations=None, lookup: str = "translat
     the translations from the rows fetched (e.g. "article__translations" from corrections)."""
     if translations is None:
         translations = ArticleTranslation.objects.defer(*UNREAD_TRANSLATION_FIELDS, "body_html")
+    # Unordered: at most one per article (a unique constraint).
     return Prefetch(
-        lookup, queryset=translations.readable_in(language), to_attr="reader_translations"
+        lookup,
+        queryset=translations.readable_in(language).order_by(),
+        to_attr="reader_translations",
     )
 
 
@@ -273,7 +290,8 @@ class ReaderArticle:
 
     @cached_property
     def bylines(self) -> list[Byline]:
-        return list(self.article.bylines.all())
+        found = getattr(self.article, "reader_bylines", None)
+        return list(self.article.bylines.all() if found is None else found)
 
     @cached_property
     def authors(self) -> list[Author]:
@@ -346,6 +364,11 @@ class ReaderArticle:
             srcset=article.lead_image_srcset,
             file=article.lead_image,
         )
+
+
+def fetch_tags(readers) -> None:
+    """The tags of `readers` fetched by for_readers(tags=False), in one query, as it would have."""
+    prefetch_related_objects([reader.article for reader in readers], "tags")
 
 
 def read(articles, language: str) -> list[ReaderArticle]:

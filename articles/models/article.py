@@ -7,15 +7,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 from imagekit.models import ImageSpecField
 from imagekit.processors import ResizeToFit
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
+from ..addresses import slug_url
 from ..images import validate_image
 from ..languages import url_language
 from ..markdown import opening_sentence, render_markdown
@@ -64,8 +63,7 @@ class PublicationState(models.TextChoices):
 
 def article_page_url(slug: str, language: str) -> str:
     """The address of the original or translation in `language` that has this slug."""
-    with override(url_language(language)):
-        return reverse("articles:article-detail", kwargs={"slug": slug})
+    return slug_url("articles:article-detail", slug, url_language(language))
 
 
 class Section(Localized, models.Model):
@@ -96,7 +94,7 @@ class Section(Localized, models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section-detail", kwargs={"slug": self.slug})
+        return slug_url("articles:section-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -141,7 +139,7 @@ class Author(Localized, models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author-detail", kwargs={"slug": self.slug})
+        return slug_url("articles:author-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -367,7 +365,7 @@ class Article(EditedRecord):
         return self.headline
 
     def get_absolute_url(self):
-        return reverse("articles:article-detail", kwargs={"slug": self.slug})
+        return slug_url("articles:article-detail", self.slug)
 
     def get_original_url(self):
         """The article in its own language: the canonical address of the original."""

@@ -40,9 +40,15 @@ def local_text(model, field, language=None, owner="pk"):
     per-language texts without a query of their own. `owner` names the owner's id in the
     annotated query ("pk", or e.g. "section_id")."""
     relation = model._meta.get_field("localizations")
-    texts = relation.related_model.objects.filter(
-        **{relation.field.name: models.OuterRef(owner)}, language=language or get_language()
-    ).values(field)[:1]
+    # At most one text per owner and language (a unique constraint): no ordering, which would
+    # join the owner's table again for its Meta.ordering.
+    texts = (
+        relation.related_model.objects.filter(
+            **{relation.field.name: models.OuterRef(owner)}, language=language or get_language()
+        )
+        .order_by()
+        .values(field)[:1]
+    )
     return Coalesce(models.Subquery(texts), models.Value(""), output_field=models.TextField())
 
 

@@ -45,7 +45,9 @@ class ArticleDetailView(SurrogateKeysMixin, DetailView):
                 .union(readable.order_by().values("article_id"))
             )
             .annotate(
-                shown_translation=Subquery(readable.filter(article=OuterRef("pk")).values("pk")[:1])
+                shown_translation=Subquery(
+                    readable.filter(article=OuterRef("pk")).order_by().values("pk")[:1]
+                )
             )
             .order_by(F("shown_translation").asc(nulls_first=True))
             .first()

@@ -15,7 +15,7 @@ from django.views.generic import ListView, TemplateView
 from .. import cache
 from ..models import Article, Author, Byline, Correction, Section
 from ..models.rows import local_texts
-from ..reading import CORRECTING_KINDS, ReaderArticle, reader_translation
+from ..reading import CORRECTING_KINDS, ReaderArticle, fetch_tags, reader_translation
 from ..search import clean_query, mark_snippets, ranked_only_the_newest, search
 from .mixins import PageMetaMixin, ReaderListMixin, SurrogateKeysMixin, page_number
 
@@ -42,6 +42,7 @@ class HomeView(PublishedArticleListView):
             by_section = {}
             for reader in readers[7:]:
                 by_section.setdefault(reader.section, []).append(reader)
+            fetch_tags(readers[:1])  # the lead's topics
             context.update(
                 lead=readers[0],
                 latest=readers[1:7],

@@ -132,7 +132,8 @@ class ReaderListMixin(SurrogateKeysMixin, PageMetaMixin):
         return Article.objects.published()
 
     def get_queryset(self):
-        return for_readers(self.get_articles(), get_language())
+        # Teasers show no topics: the front page's lead does, with its tags fetched apart.
+        return for_readers(self.get_articles(), get_language(), tags=False)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
