@@ -94,10 +94,12 @@ INSTALLED_APPS = [
 # The security headers are set outside the page cache, so pages served from it carry them too.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "articles.cache.pages.PageCacheMiddleware",
+    # Below the page cache: a kept page keeps the policy it was rendered with (it has no
+    # per-request part), so a hit does not build it again.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
