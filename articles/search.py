@@ -49,15 +49,18 @@ either apostrophe, and drops the "s" after it as a stop word in English.)
 Results carry a snippet of the body around the matches (`search_snippet`, made into HTML by
 highlighted()): ts_headline's on PostgreSQL; on SQLite the text around the first match, its
 words marked by mark_snippets() once the page's rows are fetched. Either is made from a
-bounded part of the body (SNIPPET_SOURCE_LENGTH).
+bounded window of the body (SNIPPET_SOURCE_LENGTH on PostgreSQL, EXCERPT_LENGTH on SQLite)
+that starts a little before the first place the query's words appear in it (on PostgreSQL,
+as typed or as the text's language stems them), so a match deep in a long body still gets
+its snippet and ts_headline never reads more than the window.
 """
 
 import re
 import secrets
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Subquery, TextField, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least, Lower, NullIf, StrIndex, Substr
 from django.utils import timezone
 from django.utils.html import conditional_escape
@@ -74,11 +77,14 @@ MAX_WORDS = 10
 MAX_RANKED = 500
 # About how many words of the body a result's snippet shows around the matches.
 SNIPPET_WORDS = 30
-# A snippet is made from this many characters of the body at most, starting a little before the
-# first place a word of the query appears as typed (else at the start): ts_headline reads all of
-# the text it is given, and took 6 s for a body of 2 MB, per result (docs/reliability.md).
-SNIPPET_SOURCE_LENGTH = 5_000
-SNIPPET_SOURCE_LEAD = 300
+# A snippet is made from this many characters of the body at most, starting SNIPPET_SOURCE_LEAD
+# before the first place a word of the query appears, as typed or as stemmed (else at the
+# start): ts_headline reads all of the text it is given, and took 6 s for a body of 2 MB, per
+# result (docs/reliability.md); over 5,000 characters it still took ~1 ms a result, the most
+# of a search at 100,000 articles (docs/performance.md). 1,000 characters are some 160 words,
+# five times what a snippet shows.
+SNIPPET_SOURCE_LENGTH = 1_000
+SNIPPET_SOURCE_LEAD = 200
 # On SQLite, the text a snippet is made from: about SNIPPET_WORDS words around the first match.
 EXCERPT_LENGTH, EXCERPT_LEAD = 300, 100
 # What goes around a matched word in a snippet until highlighted() makes it <mark>: a random
@@ -219,14 +225,11 @@ def snippet_words(query: str) -> list[str]:
     return [spelling for word in words for spelling in _spellings(word)]
 
 
-def snippet_source(
-    words: list[str],
-    field: str = "body",
-    length: int = SNIPPET_SOURCE_LENGTH,
-    lead: int = SNIPPET_SOURCE_LEAD,
-):
-    """At most `length` characters of `field`, from `lead` characters before the first place
-    one of `words` appears in it (case aside), else from its start; a database expression."""
+def snippet_source(words: list[str], field: str = "body"):
+    """SQLite: at most EXCERPT_LENGTH characters of `field`, from EXCERPT_LEAD characters before
+    the first place one of `words` appears in it (case aside), else from its start; a database
+    expression."""
+    length, lead = EXCERPT_LENGTH, EXCERPT_LEAD
     if not words:
         return Substr(field, 1, length)
     nowhere = Value(BODY_MAX_LENGTH * 100)  # past the end of any text
@@ -239,17 +242,75 @@ def snippet_source(
     return Substr(field, start, length)
 
 
-def _snippet(query: SearchQuery, config: str, words: list[str]):
-    return SearchHeadline(
-        snippet_source(words),
-        query,
-        config=config,
-        start_sel=START_MARK,
-        stop_sel=STOP_MARK,
-        max_words=SNIPPET_WORDS,
-        min_words=SNIPPET_WORDS // 2,
-        max_fragments=2,
-        fragment_delimiter=" … ",
+class BodySnippet(Func):
+    """PostgreSQL: ts_headline over a window of SNIPPET_SOURCE_LENGTH characters of `body`,
+    from SNIPPET_SOURCE_LEAD before the first place one of `words` appears in it as typed, or
+    one of their lexemes in `config` ("harbours" is found at "harbour"), case aside; else from
+    its start. The words are marked with START_MARK and STOP_MARK for highlighted().
+
+    `config` is an expression naming the text's search configuration (a row's own, for
+    originals in any language). One expression of a few nodes, cheap to build and compile for
+    every search; PostgreSQL evaluates it for the page's rows only, after the sort and limit.
+    """
+
+    output_field = TextField()
+
+    def __init__(self, body, config, query: str, words: list[str]):
+        super().__init__(body, config)
+        self.query, self.words = query, words
+
+    def as_sql(self, compiler, connection, **extra_context):
+        body, body_params = compiler.compile(self.source_expressions[0])
+        config, config_params = compiler.compile(self.source_expressions[1])
+        config = f"({config})::regconfig"
+        # The first place a lexeme of the words (in the text's configuration) or one of their
+        # spellings as typed appears in the body, lower case both.
+        first = (
+            f"(SELECT MIN(NULLIF(STRPOS(LOWER({body}), term), 0)) FROM unnest("
+            f"tsvector_to_array(to_tsvector({config}, %s)) || %s::text[]) AS term)"
+        )
+        options = ", ".join(
+            connection.ops.compose_sql(f"{option}=%s", [value])
+            for option, value in [
+                ("StartSel", START_MARK),
+                ("StopSel", STOP_MARK),
+                ("MaxWords", SNIPPET_WORDS),
+                ("MinWords", SNIPPET_WORDS // 2),
+                ("MaxFragments", 2),
+                ("FragmentDelimiter", " … "),
+            ]
+        )
+        sql = (
+            f"ts_headline({config}, SUBSTRING({body} FROM "
+            f"GREATEST(COALESCE({first}, 1) - %s, 1) FOR %s), "
+            f"websearch_to_tsquery({config}, %s), %s)"
+        )
+        spellings = [word.lower() for word in self.words if word]
+        params = [
+            *config_params,
+            *body_params,
+            *body_params,
+            *config_params,
+            " ".join(self.words),
+            spellings,
+            SNIPPET_SOURCE_LEAD,
+            SNIPPET_SOURCE_LENGTH,
+            *config_params,
+            self.query,
+            options,
+        ]
+        return sql, tuple(params)
+
+
+def text_config(language_field: str = "language"):
+    """The search configuration of each row's text, by its language, as stored documents were
+    stemmed (migration 0009_stored_search_documents): an expression."""
+    return Case(
+        *(
+            When(**{language_field: code}, then=Value(config))
+            for code, config in SEARCH_CONFIGS.items()
+        ),
+        default=Value(FALLBACK_SEARCH_CONFIG),
     )
 
 
@@ -298,16 +359,11 @@ def _full_text_search(query, language, originals, reader_translations):
     )
     snippet = Coalesce(
         Subquery(
-            shown_translation.annotate(snippet=_snippet(reader_query, reader_config, words)).values(
-                "snippet"
-            )[:1]
+            shown_translation.annotate(
+                snippet=BodySnippet(F("body"), Value(reader_config), query, words)
+            ).values("snippet")[:1]
         ),
-        Case(
-            *(
-                When(condition, then=_snippet(queries[config], config, words))
-                for condition, config in _per_language()
-            )
-        ),
+        BodySnippet(F("body"), text_config(), query, words),
     )
     return found, rank, snippet
 
@@ -337,7 +393,7 @@ def _word_search(query, originals, reader_translations):
     )
     rank = Case(When(in_headline, then=Value(1)), default=Value(0))
     spellings = snippet_words(query)
-    excerpt = snippet_source(spellings, length=EXCERPT_LENGTH, lead=EXCERPT_LEAD)
+    excerpt = snippet_source(spellings)
     shown_translation = reader_translations.filter(article=OuterRef("pk")).order_by()
     snippet = Coalesce(
         Subquery(shown_translation.annotate(excerpt=excerpt).values("excerpt")[:1]), excerpt

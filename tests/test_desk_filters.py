@@ -1,5 +1,8 @@
 """The desk's list filters by author and tag: right rows, each once, and a short sidebar in a
-newsroom with thousands of authors and tags."""
+newsroom with thousands of authors and tags; the years of its date drill-down."""
+
+import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -90,6 +93,40 @@ def test_filtering_by_language_lists_only_that_languages_articles(editor_client)
     response = editor_client.get(CHANGELIST, {"language": "de"})
 
     assert listed(response) == ["Bericht"]
+
+
+def year_links(response):
+    """The years the list's date drill-down links to, as shown."""
+    page = response.content.decode()
+    return re.findall(r'<a href="\?[^"]*published_at__year=\d+[^"]*">(\d+)</a>', page)
+
+
+def test_the_date_drill_down_offers_each_year_with_articles_in_the_sites_time_zone(
+    editor_client, settings
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    for when in [
+        datetime(2019, 6, 1, 12, tzinfo=UTC),
+        # 00:30 on New Year's Day in Berlin: an article of 2022, not of 2021.
+        datetime(2021, 12, 31, 23, 30, tzinfo=UTC),
+        datetime(2023, 3, 1, 12, tzinfo=UTC),
+    ]:
+        make_article(published_at=when)
+    make_article(published_at=None, status="draft")
+
+    response = editor_client.get(CHANGELIST)
+
+    assert year_links(response) == ["2019", "2022", "2023"]
+
+
+def test_a_filtered_lists_date_drill_down_offers_the_years_of_its_own_articles(editor_client):
+    make_article(published_at=datetime(2019, 6, 1, 12, tzinfo=UTC), language="de")
+    make_article(published_at=datetime(2020, 6, 1, 12, tzinfo=UTC), language="de")
+    make_article(published_at=datetime(2021, 6, 1, 12, tzinfo=UTC), language="en")
+
+    response = editor_client.get(CHANGELIST, {"language": "de"})
+
+    assert year_links(response) == ["2019", "2020"]
 
 
 # A NUL byte in any parameter of any list of the desk: PostgreSQL refuses NUL in a query, and

@@ -2,7 +2,7 @@
 article carries (1 or 50 bylines, tags, translations, related articles, corrections) and
 however many articles a list shows; the admin's article list constant in its rows."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
@@ -160,3 +160,17 @@ PINNED = {
 def test_reader_pages_take_exactly_the_queries_pinned_for_them(client, page):
     assert count(client, build(1)[page]) == PINNED[page]
     assert count(client, build(50)[page]) == PINNED[page]
+
+
+def test_the_admin_article_list_takes_a_query_a_year_for_its_dates_and_no_more(client):
+    client.force_login(make_staff("Editors"))
+    for year in (2021, 2022, 2023):
+        make_article(
+            authors=[make_author()], tags=["One"], published_at=datetime(year, 6, 1, tzinfo=UTC)
+        )
+
+    # The session, the user, their own and their groups' permissions (4); the sections,
+    # languages, authors and tags of the filters (4); the count, the page and its bylines and
+    # translations (4); and the years of the date drill-down: one for each, one finding no more
+    # (4).
+    assert count(client, "/admin/articles/article/") == 16

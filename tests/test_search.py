@@ -542,3 +542,51 @@ def test_private_use_characters_in_a_body_never_become_markup(client, characters
     assert snippet.count("<mark>") == snippet.count("</mark>") == 1
     assert "<mark>harbour</mark>" in snippet
     assert "<mark>secret" not in snippet
+
+
+@postgresql_only
+def test_a_match_deep_in_a_long_body_is_found_for_its_snippet_in_another_form_of_the_word(client):
+    make_article(headline="A long read", body="Words of a long read. " * 500 + "Harbour reopens.")
+
+    page = client.get("/en/search/?q=harbours").content.decode()
+
+    assert "<mark>Harbour</mark> reopens" in snippet_in(page)
+
+
+@postgresql_only
+def test_a_german_snippet_is_found_by_the_german_form_of_the_word(client):
+    article = make_article(headline="Port", body="The port is open.")
+    translate(article, headline="Hafen", body="Ein langer Text. " * 500 + "Die Schiffe fahren.")
+
+    page = client.get("/de/search/?q=Schiffen").content.decode()
+
+    assert "<mark>Schiffe</mark> fahren" in snippet_in(page)
+
+
+def test_a_translation_shows_a_snippet_of_its_own_body_not_the_originals(client):
+    article = make_article(headline="Port", body="The harbour reopened on Monday.")
+    translate(article, headline="Hafen", body="Der Hafen wurde am Montag wieder geöffnet.")
+
+    page = client.get("/de/search/?q=Hafen").content.decode()
+
+    snippet = snippet_in(page)
+    assert "<mark>Hafen</mark> wurde am Montag" in snippet
+    assert "harbour" not in snippet
+
+
+def test_the_search_page_takes_five_queries_whatever_it_shows(client, django_assert_num_queries):
+    for n in range(25):
+        article = make_article(headline=f"Port {n}", tags=["Ports", f"Tag {n}"])
+        if n % 2:
+            translate(article, headline=f"Hafen {n}", body="Der Hafen ist offen.")
+        else:
+            article.body = "Der Hafen ist offen."
+            article.save()
+
+    # The page of results (with the count), their bylines, tags and translations, and the
+    # sections of the navigation.
+    with django_assert_num_queries(5):
+        response = client.get("/de/search/?q=Hafen")
+
+    assert response.status_code == 200
+    assert response.content.decode().count("<mark>Hafen</mark> ist offen") == 20
