@@ -8,9 +8,11 @@
   without waiting for the answer.
 """
 
+import pickle
 import random
 import socket
 import threading
+import zlib
 
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -35,6 +37,12 @@ class FileCache(FileBasedCache):
         if self._check_every > 1 and random.randrange(self._check_every):
             return
         super()._cull()
+
+    def _write_content(self, file, timeout, value):
+        # Stored, not compressed (zlib level 0, which FileBasedCache.get() reads as before):
+        # inflating a kept page was a tenth of a page-cache hit; a page takes ~4x the disk.
+        file.write(pickle.dumps(self.get_backend_timeout(timeout), self.pickle_protocol))
+        file.write(zlib.compress(pickle.dumps(value, self.pickle_protocol), 0))
 
 
 # The run ID (INFO server: run_id) of each Redis server this process has connected to, by

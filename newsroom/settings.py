@@ -93,12 +93,13 @@ INSTALLED_APPS = [
 
 # The security headers are set outside the page cache, so pages served from it carry them too.
 MIDDLEWARE = [
+    # First: a kept page is kept with every header the middleware below gave it (security
+    # headers, the content security policy: neither has a per-request part), so a hit is
+    # answered without them; the page cache answers conditional requests itself.
+    "articles.cache.pages.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    "articles.cache.pages.PageCacheMiddleware",
-    # Below the page cache: a kept page keeps the policy it was rendered with (it has no
-    # per-request part), so a hit does not build it again.
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -32,8 +32,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Min
 from django.http import HttpResponse
+from django.http.response import ResponseHeaders
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control, set_response_etag
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.http import parse_http_date_safe
 
 from . import fanout
 from .freshness import CacheUnavailable, current, generations, shared_cache, still_fresh, trusted
@@ -136,7 +138,7 @@ class KeptPage:
     made: str  # names this rendering, for the per-process trust in it
     made_at: float
     status: int
-    headers: tuple
+    headers: ResponseHeaders
     content: bytes
 
     def is_fresh(self, key: str, token: str, mark: str) -> bool:
@@ -149,11 +151,21 @@ class KeptPage:
         trusted.add(key, mark, self.made)
         return True
 
-    def response(self):
-        response = HttpResponse(self.content, status=self.status, headers=dict(self.headers))
+    def response(self, request):
+        response = HttpResponse(self.content, status=self.status)
+        response.headers = self.headers  # checked when the page was rendered; this copy's own
         response["X-Page-Cache"] = "hit"
         # A CDN counts its s-maxage from when the page was made, not from now.
         response["Age"] = str(max(0, int(time.time() - self.made_at)))
+        if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
+            # As ConditionalGetMiddleware would, which a hit does not go through.
+            modified = response.get("Last-Modified")
+            response = get_conditional_response(
+                request,
+                etag=response.get("ETag"),
+                last_modified=modified and parse_http_date_safe(modified),
+                response=response,
+            )
         return response
 
 
@@ -171,8 +183,8 @@ class PageCacheMiddleware:
             token, mark, found = current(key)
             kept = found.get(key)
             if isinstance(kept, KeptPage) and kept.is_fresh(key, token, mark):
-                return kept.response()
-            waited = self.wait_for_render(key)
+                return kept.response(request)
+            waited = self.wait_for_render(request, key)
         except CacheUnavailable:  # the page straight from the database
             return self.respond(request, key=None, token=None, mark=None)
         if waited is not None:
@@ -183,7 +195,7 @@ class PageCacheMiddleware:
             with contextlib.suppress(CacheUnavailable):
                 shared_cache("delete", claim_key(key))
 
-    def wait_for_render(self, key: str):
+    def wait_for_render(self, request, key: str):
         """When another process is rendering this page, its page once it is kept (None: this
         process renders it, having claimed the render, or having waited long enough)."""
         if shared_cache("add", claim_key(key), 1, RENDER_CLAIM_SECONDS):
@@ -194,7 +206,7 @@ class PageCacheMiddleware:
             token, mark, found = current(key, claim_key(key))
             kept = found.get(key)
             if isinstance(kept, KeptPage) and kept.is_fresh(key, token, mark):
-                return kept.response()
+                return kept.response(request)
             if claim_key(key) not in found:  # rendered but not kept (a 500), or given up
                 return None
         return None
@@ -245,7 +257,7 @@ class PageCacheMiddleware:
             made=uuid.uuid4().hex,
             made_at=time.time(),
             status=response.status_code,
-            headers=tuple(response.headers.items()),
+            headers=response.headers,
             content=response.content,
         )
         shared_cache("set", key, page, timeout)
