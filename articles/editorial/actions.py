@@ -196,11 +196,11 @@ def save(obj, user, *, seen_version=None, relations=None, comment="", event=None
         workflow.check_step(
             old_status, obj.status, user, is_live=locked is not None and locked.was_live
         )
-        if obj.status == Status.PUBLISHED and old_status != Status.PUBLISHED:
-            # Going live undated means going live now; a live undated article (seed 004)
-            # stays undated when it is edited: its date is not ours to invent.
-            if isinstance(obj, Article):
-                obj.published_at = obj.published_at or now
+        # Going live undated means going live now; a live undated article (seed 004) stays
+        # undated when it is edited: its date is not ours to invent.
+        going_live = obj.status == Status.PUBLISHED and old_status != Status.PUBLISHED
+        if going_live and isinstance(obj, Article):
+            obj.published_at = obj.published_at or now
         if adding:
             obj.created_by = _user(user)
         obj.updated_by = _user(user)
