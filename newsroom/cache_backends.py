@@ -2,18 +2,22 @@
 (articles/cache/pages.py) needs of them.
 
 - FileCache: Django's FileBasedCache lists its whole directory on every store to count its
-  entries (25 ms per store at 19,000 entries); this one counts them now and then.
+  entries (25 ms per store at 19,000 entries); this one counts them now and then. Its add()
+  is atomic (the page cache claims a page's render with it).
 - RedisCache: knows which run of the Redis server it talks to (a restart is a new run), and can
   hand a write to a Redis that does not answer (frozen: it applies the write when it resumes)
   without waiting for the answer.
 """
 
+import os
 import pickle
 import random
 import socket
+import tempfile
 import threading
 import zlib
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
@@ -37,6 +41,28 @@ class FileCache(FileBasedCache):
         if self._check_every > 1 and random.randrange(self._check_every):
             return
         super()._cull()
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        """Store `value` unless `key` holds a live entry; of processes adding one key at once,
+        one succeeds (FileBasedCache checks, then writes: several could)."""
+        self._createdir()
+        path = self._key_to_file(key, version)
+        self._cull()
+        descriptor, written = tempfile.mkstemp(dir=self._dir)
+        try:
+            with open(descriptor, "wb") as file:
+                self._write_content(file, timeout, value)
+            try:
+                os.link(written, path)  # fails if the entry exists, whoever made it
+            except FileExistsError:
+                if self.has_key(key, version):  # an expired entry is deleted here
+                    return False
+                os.replace(written, path)
+                written = None
+            return True
+        finally:
+            if written is not None:
+                os.remove(written)
 
     def _write_content(self, file, timeout, value):
         # Stored, not compressed (zlib level 0, which FileBasedCache.get() reads as before):

@@ -2,6 +2,9 @@
 change nothing, the reader's language and the scheme do, and the file cache stays quick
 however many pages it holds."""
 
+import pickle
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -171,3 +174,39 @@ def test_the_file_cache_still_culls_when_it_is_full(file_cache):
         cache.set(f"page-{n}", "x")
 
     assert len(cache._list_cache_files()) < 150
+
+
+def test_of_processes_adding_one_key_to_the_file_cache_at_once_one_succeeds(file_cache):
+    cache = file_cache()
+    rounds = []
+    for attempt in range(40):
+        start = threading.Barrier(8)
+        successes = []
+
+        def claim(key=f"rendering-{attempt}", successes=successes, start=start):
+            start.wait()
+            successes.append(cache.add(key, 1, 10))
+
+        claimers = [threading.Thread(target=claim) for _ in range(8)]
+        for claimer in claimers:
+            claimer.start()
+        for claimer in claimers:
+            claimer.join()
+        rounds.append(successes.count(True))
+
+    assert rounds == [1] * 40
+    assert cache.add("rendering-0", 2, 10) is False  # still held
+    assert cache.get("rendering-0") == 1
+
+
+def test_an_expired_entry_in_the_file_cache_can_be_added_again(file_cache):
+    cache = file_cache()
+    cache.set("rendering", "old", 10)
+    path = Path(cache._key_to_file("rendering"))
+    with path.open("r+b") as entry:  # the entry's expiry, as if its ten seconds had passed
+        expiry = pickle.dumps(time.time() - 1, cache.pickle_protocol)
+        assert len(expiry) == len(pickle.dumps(0.0, cache.pickle_protocol))
+        entry.write(expiry)
+
+    assert cache.add("rendering", "new", 10) is True
+    assert cache.get("rendering") == "new"
