@@ -13,7 +13,8 @@ from django.core.management.commands import loaddata
 from django.db import router
 from django.utils.functional import cached_property
 
-from ...fixtures import STDIN, FixtureCheck, FixtureError, restore_problem
+from ...fixture_scope import restore_problem
+from ...fixtures import STDIN, FixtureCheck, FixtureError
 
 
 class Command(loaddata.Command):
