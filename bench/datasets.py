@@ -35,9 +35,10 @@ def finish(process: subprocess.Popen) -> None:
         raise subprocess.CalledProcessError(process.returncode, process.args)
 
 
-def probe(what: str, env: dict[str, str]) -> dict:
+def script_json(script: str, *args: str, env: dict[str, str]) -> dict:
+    """What a script of bench/ prints as JSON, run in the benchmark's environment."""
     result = subprocess.run(
-        [sys.executable, str(BENCH / "probe.py"), what],
+        [sys.executable, str(BENCH / script), *args],
         cwd=REPO,
         env=env,
         check=True,
@@ -45,6 +46,10 @@ def probe(what: str, env: dict[str, str]) -> dict:
         stdout=subprocess.PIPE,
     )
     return json.loads(result.stdout)
+
+
+def probe(what: str, env: dict[str, str]) -> dict:
+    return script_json("probe.py", what, env=env)
 
 
 def generate(articles: int, env: dict[str, str]) -> None:

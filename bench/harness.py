@@ -1,5 +1,5 @@
 """What every benchmark run does the same way: progress lines, the environment its servers
-get, one target checked then loaded, and the ceiling measured."""
+get, one target checked then loaded, the ceiling measured, and the run's record written."""
 
 import os
 import secrets
@@ -8,9 +8,11 @@ import time
 from pathlib import Path
 
 import load
+import report
 from servers import Gunicorn, fetch
 
 BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
 # Variables of the caller's shell that would change what is measured; the servers get none.
 INHERITED_SETTINGS = ("DJANGO_", "NEWSROOM_", "DATABASE_URL", "REDIS_URL")
 
@@ -92,3 +94,21 @@ def measure_ceiling(args, env, workdir) -> dict:
     if result["error"]:
         raise RuntimeError(f"The ceiling app failed: {result['error']}\n{server.tail()}")
     return result
+
+
+def record(run: dict, writer, name: str, stamp: str, output: Path | None) -> None:
+    """Write a run's record: `name`.json in bench/results, its plot and its section of
+    docs/performance.md (or all three in `output`), with `writer`'s plot(), markdown() and
+    update_doc() (report.py, live_report.py)."""
+    results_dir = output or BENCH / "results"
+    plot_path = (output or REPO / "docs") / f"performance-{name}.png"
+    plotted = writer.plot(run, plot_path)
+    if not plotted:
+        say("No plot: matplotlib is not installed (pip install -e '.[bench]').")
+    report.write_json(run, results_dir / f"{name}.json")
+    section = writer.markdown(run, plot_path.name if plotted else None)
+    doc = (output / "performance.md") if output else REPO / "docs" / "performance.md"
+    writer.update_doc(doc, section, stamp)
+    say("")
+    say(section)
+    say(f"Results: {results_dir / f'{name}.json'}; doc: {doc}")

@@ -30,9 +30,16 @@ from pathlib import Path
 import live_report
 import load
 import mix
-import report
-from datasets import PostgreSQL, finish, keep_or_generate, manage, probe, start_manage
-from harness import environment, measure_ceiling, say
+from datasets import (
+    PostgreSQL,
+    finish,
+    keep_or_generate,
+    manage,
+    probe,
+    script_json,
+    start_manage,
+)
+from harness import environment, measure_ceiling, record, say
 from machine import load_average, machine, revision
 from servers import WORKERS, Gunicorn, fetch
 
@@ -91,15 +98,7 @@ def database(articles: int) -> str:
 
 
 def build_mix(env: dict[str, str], seed: int) -> dict:
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "mix.py"), "--seed", str(seed)],
-        cwd=REPO,
-        env=env,
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    )
-    return json.loads(result.stdout)
+    return script_json("mix.py", "--seed", str(seed), env=env)
 
 
 # While the load runs -------------------------------------------------------------------------
@@ -195,7 +194,7 @@ class EditorProcess:
 
     def saves(self) -> list[dict]:
         lines = self.log.read_text().splitlines()
-        return [record for record in map(json.loads, lines) if "save" in record]
+        return [entry for entry in map(json.loads, lines) if "save" in entry]
 
 
 def phase(args, server: Gunicorn, script: Path, the_mix: dict, name: str) -> dict:
@@ -377,18 +376,7 @@ def main(argv=None) -> int:
         run["goals"] = live_report.check_goals(run)
         run["problems"] += problems_of(run["results"])
 
-        results_dir = args.output or BENCH / "results"
-        plot_path = (args.output or REPO / "docs") / f"performance-live-{stamp}.png"
-        plotted = live_report.plot(run, plot_path)
-        if not plotted:
-            say("No plot: matplotlib is not installed (pip install -e '.[bench]').")
-        report.write_json(run, results_dir / f"live-{stamp}.json")
-        section = live_report.markdown(run, plot_path.name if plotted else None)
-        doc = (args.output / "performance.md") if args.output else REPO / "docs" / "performance.md"
-        live_report.update_doc(doc, section, stamp)
-        say("")
-        say(section)
-        say(f"Results: {results_dir / f'live-{stamp}.json'}; doc: {doc}")
+        record(run, live_report, f"live-{stamp}", stamp, args.output)
         if run["problems"]:
             say("Problems:\n  " + "\n  ".join(run["problems"]))
             return 1

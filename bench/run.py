@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import load
 import report
 from datasets import PostgreSQL, finish, generate, keep_or_generate, manage, probe, start_manage
-from harness import environment, measure_ceiling, measure_target, say
+from harness import environment, measure_ceiling, measure_target, record, say
 from machine import load_average, machine, revision
 from servers import WORKERS, Gunicorn, fetch
 
@@ -304,18 +304,7 @@ def main(argv=None) -> int:
         run["goals"] = report.check_goals(run)
         run["problems"] = problems(run)
 
-        results_dir = output or BENCH / "results"
-        plot_path = (output or REPO / "docs") / f"performance-{stamp}.png"
-        plotted = report.plot(run, plot_path)
-        if not plotted:
-            say("No plot: matplotlib is not installed (pip install -e '.[bench]').")
-        report.write_json(run, results_dir / f"{stamp}.json")
-        section = report.markdown(run, plot_path.name if plotted else None)
-        doc = (output / "performance.md") if output else REPO / "docs" / "performance.md"
-        report.update_doc(doc, section, stamp)
-        say("")
-        say(section)
-        say(f"Results: {results_dir / f'{stamp}.json'}; doc: {doc}")
+        record(run, report, stamp, stamp, output)
         if run["problems"]:
             say("Problems:\n  " + "\n  ".join(run["problems"]))
             return 1
