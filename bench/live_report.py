@@ -4,7 +4,7 @@ under "Live newsroom", and its plot."""
 import re
 from pathlib import Path
 
-from report import factor, share
+from report import factor, goals_table, share
 
 # The issue's goals, with an editor saving every few seconds: readers' throughput at least
 # this share of the ceiling, and at least this share of the same mix with nobody editing.
@@ -153,20 +153,7 @@ def markdown(run: dict, plot_name: str | None) -> str:
             f"| {share(found['ratio_to_no_edits']) if 'ratio_to_no_edits' in found else '–'} "
             f"| {sampled_hits(found['page_cache'])} | {found.get('saves', '–')} |"
         )
-    goals = run["goals"]
-    lines += [
-        "",
-        f"Goals: **{sum(g['met'] for g in goals)} of {len(goals)} met.**",
-        "",
-        "| Goal | Articles | Measured | Wanted | Verdict |",
-        "| --- | ---: | ---: | ---: | --- |",
-    ]
-    for found in goals:
-        verdict = "met" if found["met"] else "**missed**"
-        lines.append(
-            f"| {found['goal']} | {found['dataset']:,} | {found['measured']} | "
-            f"{found['wanted']} | {verdict} ({found['by']}) |"
-        )
+    lines += goals_table(run["goals"], "Articles")
     if run["problems"]:
         lines += ["", "Problems:", "", *(f"- {problem}" for problem in run["problems"])]
     if plot_name:

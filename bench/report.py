@@ -194,21 +194,7 @@ def markdown(run: dict, plot_name: str | None) -> str:
                     share(result["ratio_to_ceiling"]),
                 ]
             lines.append("| " + " | ".join(cells) + " |")
-    goals = run["goals"]
-    met = sum(goal["met"] for goal in goals)
-    lines += [
-        "",
-        f"Goals: **{met} of {len(goals)} met.**",
-        "",
-        "| Goal | Dataset | Measured | Wanted | Verdict |",
-        "| --- | --- | ---: | ---: | --- |",
-    ]
-    for goal in goals:
-        verdict = "met" if goal["met"] else "**missed**"
-        lines.append(
-            f"| {goal['goal']} | {goal['dataset']} | {goal['measured']} | {goal['wanted']} "
-            f"| {verdict} ({goal['by']}) |"
-        )
+    lines += goals_table(run["goals"], "Dataset")
     failures = [r for r in run["results"] if r["error"]]
     if failures:
         lines += ["", "Failed targets:", ""]
@@ -314,3 +300,23 @@ def plot(run: dict, path: Path) -> bool:
     fig.savefig(path)
     plt.close(fig)
     return True
+
+
+def goals_table(goals: list[dict], dataset_heading: str) -> list[str]:
+    """The lines saying how many goals were met, and by how much each was met or missed."""
+    lines = [
+        "",
+        f"Goals: **{sum(goal['met'] for goal in goals)} of {len(goals)} met.**",
+        "",
+        f"| Goal | {dataset_heading} | Measured | Wanted | Verdict |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for goal in goals:
+        dataset = goal["dataset"]
+        dataset = f"{dataset:,}" if isinstance(dataset, int) else dataset
+        verdict = "met" if goal["met"] else "**missed**"
+        lines.append(
+            f"| {goal['goal']} | {dataset} | {goal['measured']} | {goal['wanted']} "
+            f"| {verdict} ({goal['by']}) |"
+        )
+    return lines
