@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 
 from .addresses import slug_url
+from .cache.fragments import kept
 from .languages import page_in_each_language
 from .models import Section
 from .models.rows import local_text
@@ -13,8 +15,13 @@ def publisher(request):
 
 
 def site_navigation(request):
-    # Lazy: built and evaluated (one query) only by templates that draw the navigation.
-    return {"navigation_sections": SimpleLazyObject(navigation_sections)}
+    # Lazy: only templates that draw the navigation ask for it. Kept between changes to
+    # sections (which renew every page: cache/fanout.py), so most pages make no query for it.
+    return {"navigation_sections": SimpleLazyObject(kept_navigation)}
+
+
+def kept_navigation() -> list[dict]:
+    return kept(f"navigation:{get_language()}", lambda: (navigation_sections(), ()))
 
 
 def navigation_sections() -> list[dict]:

@@ -233,6 +233,12 @@ SESSION_ENGINE = "articles.sessions"
 PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 300)
 PAGE_CACHE_EXCLUDED_PREFIXES = (f"/{ADMIN_PATH}", "/static/", "/media/")
+# Pages each process also keeps in its memory (checked against the shared cache on every
+# request, so never staler than the shared copy), in megabytes per process.
+PAGE_CACHE_MEMORY_BYTES = env_int("DJANGO_PAGE_CACHE_MEMORY_MB", 32) * 1024 * 1024
+# Parts of pages kept between versions (articles/cache/fragments.py): each page's story and the
+# navigation, renewed like pages, so a page the page cache lacks re-renders only around them.
+FRAGMENT_CACHE = env_bool("DJANGO_FRAGMENT_CACHE", True)
 
 # A CDN in front (docs/caching.md): public responses name what they show in these headers
 # (xkey for Varnish's xkey vmod, Surrogate-Key for Fastly-style CDNs), and every content

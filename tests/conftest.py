@@ -73,14 +73,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _page_cache_off(settings):
-    # Page tests check what a page renders; tests/test_page_cache.py turns the cache on.
+    # Page tests check what a page renders; tests/test_page_cache.py turns the caches on.
     settings.PAGE_CACHE = False
+    settings.FRAGMENT_CACHE = False
 
 
-@pytest.fixture
-def page_cache_on(settings, tmp_path):
-    """The page cache as readers get it (files, the default), in a cache of the test's own."""
-    settings.PAGE_CACHE = True
+def own_file_cache(settings, tmp_path):
     settings.CACHES = {
         **settings.CACHES,
         "default": {
@@ -88,6 +86,24 @@ def page_cache_on(settings, tmp_path):
             "LOCATION": tmp_path / "cache",
         },
     }
+
+
+@pytest.fixture
+def page_cache_on(settings, tmp_path):
+    """The page cache and the fragment cache as readers get them (files, the default), in a
+    cache of the test's own."""
+    settings.PAGE_CACHE = True
+    settings.FRAGMENT_CACHE = True
+    own_file_cache(settings, tmp_path)
+    yield
+    caches["default"].clear()
+
+
+@pytest.fixture
+def fragment_cache_only(settings, tmp_path):
+    """The fragment cache alone (DJANGO_PAGE_CACHE=false), in a cache of the test's own."""
+    settings.FRAGMENT_CACHE = True
+    own_file_cache(settings, tmp_path)
     yield
     caches["default"].clear()
 

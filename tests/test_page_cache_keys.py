@@ -50,8 +50,12 @@ def test_a_made_up_query_string_for_a_page_not_kept_yet_is_rendered_and_not_stor
 
     assert first.status_code == second.status_code == 200
     assert first["X-Page-Cache"] == second["X-Page-Cache"] == "miss"
-    # The content token and the next publication time, not the page.
-    assert stored_pages(settings) <= before + 2
+    # The content token, the next publication time, the navigation and the page's story
+    # (kept under the page's own address, without the parameters), not the page.
+    assert stored_pages(settings) <= before + 4
+    others = [client.get(f"/en/?ref=newsletter{n}") for n in range(10)]
+    assert {other["X-Page-Cache"] for other in others} == {"miss"}
+    assert stored_pages(settings) <= before + 4
     assert client.get("/en/")["X-Page-Cache"] == "miss"
     assert client.get("/en/?ref=newsletter")["X-Page-Cache"] == "hit"
 

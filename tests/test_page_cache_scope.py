@@ -8,7 +8,7 @@ from urllib.request import urlopen
 import pytest
 from django.db import connection
 
-from articles.cache import freshness, keys_changed
+from articles.cache import freshness, keys_changed, pages
 from articles.editorial import actions
 from articles.models import Article, Status
 from articles.views.article import ArticleDetailView
@@ -180,7 +180,35 @@ def test_a_hit_reads_the_shared_cache_once_while_nothing_changes(
         response = client.get("/en/articles/unrelated/")
 
     assert response["X-Page-Cache"] == "hit"
-    assert shared_cache_calls == ["get_many"]
+    # The last-change mark alone: the page is in this process's memory since it was checked.
+    assert shared_cache_calls == ["get"]
+
+
+def test_a_page_too_large_for_the_memory_of_a_process_is_read_with_the_mark(
+    client, newsroom, shared_cache_calls, settings
+):
+    settings.PAGE_CACHE_MEMORY_BYTES = 1000
+    pages.in_memory.pages.clear()
+    pages.in_memory.size = 0
+    cached(client, ["/en/articles/unrelated/"])
+    shared_cache_calls.clear()
+
+    response = client.get("/en/articles/unrelated/")
+
+    assert response["X-Page-Cache"] == "hit"
+    assert shared_cache_calls == ["get_many"]  # the page, the token and the mark
+    assert pages.in_memory.size == 0
+
+
+def test_a_page_in_memory_is_not_served_past_an_edit_of_what_it_shows(client, newsroom):
+    edited, _other = newsroom
+    cached(client, ["/en/articles/edited/"])
+
+    actions.edit(Article, edited.pk, make_staff("Editors"), body="Seen at once.")
+
+    response = client.get("/en/articles/edited/")
+    assert response["X-Page-Cache"] == "miss"
+    assert "Seen at once." in response.content.decode()
 
 
 def test_after_an_unrelated_edit_a_process_checks_a_page_once_then_trusts_it(
@@ -197,9 +225,10 @@ def test_after_an_unrelated_edit_a_process_checks_a_page_once_then_trusts_it(
     second = client.get("/en/articles/unrelated/")
 
     assert first["X-Page-Cache"] == second["X-Page-Cache"] == "hit"
-    # The page with the token and the mark; then its keys' generations, once.
-    assert reads_of_the_first == ["get_many", "get_many"]
-    assert shared_cache_calls == ["get_many"]
+    # The mark (the page in memory was checked under another); the page with the token and
+    # the mark; then its keys' generations, once; after that the mark alone.
+    assert reads_of_the_first == ["get", "get_many", "get_many"]
+    assert shared_cache_calls == ["get"]
 
 
 @pytest.mark.django_db(transaction=True)

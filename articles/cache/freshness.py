@@ -8,8 +8,10 @@ Three things say so:
 - **a generation per surrogate key** (`article-12`, `tag-7`, `list`, …: the keys pages name for
   the CDN, fanout.py), renewed by every change that touches the key, so an edit renews exactly
   the pages that show what it changed;
-- **the last-change mark**, renewed by every change of any kind: a page made since the last
-  change is fresh without looking at its keys, so while nobody edits a hit is one read.
+- **the last-change mark**, renewed by every change of any kind, the token's included, after
+  the token and the generations: a page made since the last change is fresh without looking
+  at its token or keys, so while nobody edits a hit is one small read (pages.py keeps pages
+  in each process's memory too, checked against the mark on every request).
 
 A kept page records the token, the mark and the generations of its keys as they were before
 it was rendered; it is fresh while the token is the same and either the mark or every one of
@@ -21,6 +23,7 @@ import contextlib
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
@@ -79,7 +82,7 @@ def shared_cache(operation: str, *args):
         raise CacheUnavailable
     try:
         if health.renew_token:
-            cache.set(TOKEN_KEY, new_token(server_run()), None)
+            renew_token_and_mark(cache.set)
         result = getattr(cache, operation)(*args)
     except CACHE_ERRORS as error:
         if not health.renew_token:
@@ -104,13 +107,22 @@ def server_run() -> str | None:
     return run() if run is not None else None
 
 
-def hand_over(key: str, value) -> None:
+def renew_token_and_mark(set_value) -> None:
+    """A new content token, then a new mark: every kept page and fragment is out of date."""
+    run = server_run()
+    set_value(TOKEN_KEY, new_token(run), None)
+    set_value(MARK_KEY, new_token(run), None)
+
+
+def hand_over_everything_changed() -> None:
+    """To a Redis that does not answer, the renewal of everything, which it applies when it
+    resumes, before it answers any process that did not see it stop."""
     send = getattr(cache, "set_without_waiting", None)
     if send is None:
         return
     # Best effort: the renewal on this process's next successful access is the rule.
     with contextlib.suppress(Exception):
-        send(key, value)
+        renew_token_and_mark(lambda key, value, _timeout: send(key, value))
 
 
 def new_token(run: str | None) -> str:
@@ -138,23 +150,34 @@ def current(*keys: str) -> tuple[str, str, dict]:
     if time.monotonic() - asked_at > SLOW_ANSWER_SECONDS:
         values = shared_cache("get_many", names)
     run = server_run()  # after the read: a reconnection during it has told us the run
-    token = values.get(TOKEN_KEY)
+    token, mark = values.get(TOKEN_KEY), values.get(MARK_KEY)
     if token is None:
         shared_cache("add", TOKEN_KEY, new_token(run), None)
         token = shared_cache("get", TOKEN_KEY) or new_token(run)
-    elif not of_run(token, run):
+    elif not (of_run(token, run) and of_run(mark or "", run)):
         # Redis restarted with its data (persistence): changes made while it was down
         # could not renew their keys, and processes that did not see it go never knew.
         # (A token naming no run was made by a process not yet connected: renewed too.)
         if ":" in token:
             logger.warning("The cache server restarted; every cached page is renewed.")
-        token = new_token(run)
-        shared_cache("set", TOKEN_KEY, token, None)
-    mark = values.get(MARK_KEY)
+        token, mark = new_token(run), new_token(run)
+        shared_cache("set_many", {TOKEN_KEY: token, MARK_KEY: mark}, None)
     if mark is None:
-        shared_cache("add", MARK_KEY, uuid.uuid4().hex, None)
+        shared_cache("add", MARK_KEY, new_token(run), None)
         mark = shared_cache("get", MARK_KEY) or ""
     return token, mark, {key: values[key] for key in keys if key in values}
+
+
+def current_mark() -> str | None:
+    """The last-change mark alone, in one small read; None when it is missing or from before
+    the cache server restarted (current() then starts afresh)."""
+    asked_at = time.monotonic()
+    mark = shared_cache("get", MARK_KEY)
+    if time.monotonic() - asked_at > SLOW_ANSWER_SECONDS:
+        mark = shared_cache("get", MARK_KEY)  # as in current()
+    if mark is None or not of_run(mark, server_run()):
+        return None
+    return mark
 
 
 def content_token() -> str | None:
@@ -190,14 +213,12 @@ def still_fresh(kept: dict[str, str]) -> bool:
 
 def content_changed() -> None:
     """Something on every page changed: every cached page is now out of date."""
-    token = new_token(server_run())
     try:
-        shared_cache("set", TOKEN_KEY, token, None)
+        renew_token_and_mark(lambda *args: shared_cache("set", *args))
     except CacheUnavailable:
         # Renewed on this process's next successful access (shared_cache); and handed to a
-        # Redis that does not answer, which applies it when it resumes, before it answers
-        # any process that did not see it stop.
-        hand_over(TOKEN_KEY, token)
+        # Redis that does not answer.
+        hand_over_everything_changed()
 
 
 def keys_changed(keys) -> None:
@@ -209,12 +230,50 @@ def keys_changed(keys) -> None:
     last checked sees the second renewal once the generations have moved.
     """
     try:
+        run = server_run()
         renewed = {f"{GENERATION_PREFIX}{key}": uuid.uuid4().hex for key in keys}
-        shared_cache("set_many", {MARK_KEY: uuid.uuid4().hex, **renewed}, None)
-        shared_cache("set", MARK_KEY, uuid.uuid4().hex, None)
+        shared_cache("set_many", {MARK_KEY: new_token(run), **renewed}, None)
+        shared_cache("set", MARK_KEY, new_token(run), None)
     except CacheUnavailable:
         # As content_changed(): nothing is known to be fresh once the cache is back.
-        hand_over(TOKEN_KEY, new_token(server_run()))
+        hand_over_everything_changed()
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """How fresh what a kept page or fragment shows was when it was made: the token and the
+    mark read before it was made, and the generations of its keys read after."""
+
+    token: str
+    mark: str
+    generations: dict  # surrogate key -> its generation when it was made
+    made: str  # names this making, for the per-process trust in it
+
+    def is_fresh(self, key: str, token: str, mark: str) -> bool:
+        """Whether what is kept under `key` is fresh, given the current token and mark."""
+        if self.token != token:
+            return False
+        if self.mark == mark or (key, mark, self.made) in trusted:
+            return True
+        if not still_fresh(self.generations):
+            return False
+        trusted.add(key, mark, self.made)
+        return True
+
+
+def stamp(keys, token: str, mark: str) -> Stamp | None:
+    """After making something that shows `keys` under the token and mark read before: its
+    stamp, or None when something changed while it was made (it must not be kept).
+
+    The generations are read after the making and the mark after them; a change renews the
+    mark before its generations (keys_changed), so a making that saw any of a change finds
+    the mark moved.
+    """
+    kept_generations = generations(keys)
+    _token, mark_after, _found = current()
+    if mark_after != mark:
+        return None
+    return Stamp(token=token, mark=mark, generations=kept_generations, made=uuid.uuid4().hex)
 
 
 class Trusted:

@@ -24,7 +24,7 @@ DJANGO_PAGE_CACHE=false turns it all off.
 import contextlib
 import hashlib
 import time
-import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import import_module
 from urllib.parse import urlencode
@@ -38,8 +38,19 @@ from django.utils.cache import get_conditional_response, patch_cache_control, se
 from django.utils.http import parse_http_date_safe
 
 from . import fanout
-from .freshness import CacheUnavailable, current, generations, shared_cache, still_fresh, trusted
+from .freshness import (
+    CacheUnavailable,
+    Stamp,
+    current,
+    current_mark,
+    shared_cache,
+    stamp,
+    trusted,
+)
 from .purge import edge_in_front
+
+# Part of every page's key: kept pages of an earlier shape are never read.
+PAGE_FORMAT = 2
 
 CACHEABLE_STATUSES = frozenset({200, 301, 404, 410})
 
@@ -92,7 +103,7 @@ def page_address(request) -> tuple[str, bool]:
 
 def page_key(request) -> str:
     address, _others = page_address(request)
-    return f"newsroom:page:{hashlib.sha256(address.encode()).hexdigest()}"
+    return f"newsroom:page:{PAGE_FORMAT}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def has_session(request) -> bool:
@@ -132,28 +143,20 @@ def is_cacheable_response(response) -> bool:
 class KeptPage:
     """A page as kept: ready to send, with what says whether it is still fresh."""
 
-    token: str
-    mark: str
-    generations: dict  # surrogate key -> its generation when the page was rendered
-    made: str  # names this rendering, for the per-process trust in it
+    stamp: Stamp
     made_at: float
+    expires_at: float
     status: int
     headers: ResponseHeaders
     content: bytes
 
     def is_fresh(self, key: str, token: str, mark: str) -> bool:
-        if self.token != token:
-            return False
-        if self.mark == mark or (key, mark, self.made) in trusted:
-            return True
-        if not still_fresh(self.generations):
-            return False
-        trusted.add(key, mark, self.made)
-        return True
+        return self.stamp.is_fresh(key, token, mark)
 
     def response(self, request):
         response = HttpResponse(self.content, status=self.status)
-        response.headers = self.headers  # checked when the page was rendered; this copy's own
+        # Checked when the page was rendered; a copy, as the page may be sent again.
+        response.headers = ResponseHeaders(self.headers)
         response["X-Page-Cache"] = "hit"
         # A CDN counts its s-maxage from when the page was made, not from now.
         response["Age"] = str(max(0, int(time.time() - self.made_at)))
@@ -169,6 +172,47 @@ class KeptPage:
         return response
 
 
+class PagesInMemory:
+    """Pages this process found fresh, kept in its memory too: while the last-change mark is
+    the one a page was checked under, it is served after one small read of the shared cache
+    (the mark), not the page's. Bounded by their bytes; the least recently served go first."""
+
+    def __init__(self):
+        self.pages: OrderedDict[str, KeptPage] = OrderedDict()
+        self.size = 0
+
+    def fresh(self, key: str) -> KeptPage | None:
+        page = self.pages.get(key)
+        if page is None:
+            return None
+        if page.expires_at <= time.time():
+            self.forget(key)
+            return None
+        mark = current_mark()
+        if mark is None or not (page.stamp.mark == mark or (key, mark, page.stamp.made) in trusted):
+            return None
+        self.pages.move_to_end(key)
+        return page
+
+    def add(self, key: str, page: KeptPage) -> None:
+        limit = settings.PAGE_CACHE_MEMORY_BYTES
+        if len(page.content) > limit // 4:
+            return
+        self.forget(key)
+        self.pages[key] = page
+        self.size += len(page.content)
+        while self.size > limit:
+            self.forget(next(iter(self.pages)))
+
+    def forget(self, key: str) -> None:
+        page = self.pages.pop(key, None)
+        if page is not None:
+            self.size -= len(page.content)
+
+
+in_memory = PagesInMemory()
+
+
 class PageCacheMiddleware:
     """Serve anonymous readers' pages from the cache; store what is safe to share."""
 
@@ -180,9 +224,13 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = page_key(request)
         try:
+            remembered = in_memory.fresh(key)
+            if remembered is not None:
+                return remembered.response(request)
             token, mark, found = current(key)
             kept = found.get(key)
             if isinstance(kept, KeptPage) and kept.is_fresh(key, token, mark):
+                in_memory.add(key, kept)
                 return kept.response(request)
             waited = self.wait_for_render(request, key)
         except CacheUnavailable:  # the page straight from the database
@@ -241,21 +289,19 @@ class PageCacheMiddleware:
         """Keep the page, unless something it may show changed while it was rendered: the
         generations are read after the render, and the mark after them; a change renews the
         mark before its generations (freshness.keys_changed)."""
-        kept_generations = generations(keys - {fanout.ALL})
-        _token, mark_after, _found = current()
-        if mark_after != mark:
+        page_stamp = stamp(keys - {fanout.ALL}, token, mark)
+        if page_stamp is None:
             return
         if hasattr(response, "render") and callable(response.render):
             response.render()
         # Hashed once here, not by ConditionalGetMiddleware on every hit.
         if not response.has_header("ETag"):
             set_response_etag(response)
+        made_at = time.time()
         page = KeptPage(
-            token=token,
-            mark=mark,
-            generations=kept_generations,
-            made=uuid.uuid4().hex,
-            made_at=time.time(),
+            stamp=page_stamp,
+            made_at=made_at,
+            expires_at=made_at + timeout,
             status=response.status_code,
             headers=response.headers,
             content=response.content,

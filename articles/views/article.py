@@ -10,10 +10,11 @@ from django.views.generic import DetailView
 from .. import cache, seo
 from ..models import Article, ArticleTranslation, SlugRedirect, TaggedArticle
 from ..reading import ReaderArticle, for_readers
-from .mixins import SurrogateKeysMixin, with_document_title
+from .mixins import with_document_title
+from .stories import KeptStoryMixin
 
 
-class ArticleDetailView(SurrogateKeysMixin, DetailView):
+class ArticleDetailView(KeptStoryMixin, DetailView):
     """An article, or its translation, at /<language>/articles/<slug>/.
 
     The slug may be a translation's (in this language), an original's, or an old one. An
@@ -23,6 +24,8 @@ class ArticleDetailView(SurrogateKeysMixin, DetailView):
 
     context_object_name = "article"
     template_name = "articles/article_detail.html"
+    story_template = "articles/stories/article.html"
+    page_context_names = ("meta", "structured_data", "language_links", "preview")
 
     def get_articles(self):
         """The articles this page may show; previews widen it, readers get published() only."""

@@ -18,19 +18,21 @@ from ..models.rows import local_texts
 from ..reading import CORRECTING_KINDS, ReaderArticle, fetch_tags, reader_translation
 from ..search import clean_query, mark_snippets, ranked_only_the_newest, search
 from .mixins import PageMetaMixin, ReaderListMixin, SurrogateKeysMixin, page_number
+from .stories import KeptStoryMixin
 
 
 class PublishedArticleListView(ReaderListMixin, ListView):
     pass
 
 
-class HomeView(PublishedArticleListView):
+class HomeView(KeptStoryMixin, PublishedArticleListView):
     """The front page: the lead story, the latest news, and the newest of each section.
 
     Later pages (?page=2, …) list older articles plainly.
     """
 
     template_name = "articles/home.html"
+    story_template = "articles/stories/home.html"
 
     def surrogate_keys(self, context):
         return {cache.HOME, *super().surrogate_keys(context)}
@@ -51,8 +53,10 @@ class HomeView(PublishedArticleListView):
         return context
 
 
-class SectionDetailView(PublishedArticleListView):
+class SectionDetailView(KeptStoryMixin, PublishedArticleListView):
     template_name = "articles/section_detail.html"
+    story_template = "articles/stories/section.html"
+    page_context_names = ("meta", "section")
 
     def meta_title(self):
         return self.section.localized("name")
@@ -76,8 +80,10 @@ class SectionDetailView(PublishedArticleListView):
         return {cache.key(self.section), *super().surrogate_keys(context)}
 
 
-class TagDetailView(PublishedArticleListView):
+class TagDetailView(KeptStoryMixin, PublishedArticleListView):
     template_name = "articles/tag_detail.html"
+    story_template = "articles/stories/tag.html"
+    page_context_names = ("meta", "tag")
 
     def meta_title(self):
         return self.tag.name
@@ -97,8 +103,10 @@ class TagDetailView(PublishedArticleListView):
         return {cache.key(self.tag), *super().surrogate_keys(context)}
 
 
-class AuthorDetailView(PublishedArticleListView):
+class AuthorDetailView(KeptStoryMixin, PublishedArticleListView):
     template_name = "articles/author_detail.html"
+    story_template = "articles/stories/author.html"
+    page_context_names = ("meta", "author")
 
     def meta_title(self):
         return self.author.name

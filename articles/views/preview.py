@@ -42,6 +42,8 @@ def describe_preview(article, translation=None, share_link=None, now=None):
 class PreviewMixin:
     """Work in any state at its reader layout: never cached, never indexed, always labelled."""
 
+    keeps_story = False
+
     @method_decorator(never_cache)
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,83 @@
+"""A page's story, kept between versions: the part of a reader's page that shows content.
+
+A page is its story (the article as the reader sees it, a list of teasers, with the page's
+<head> data) inside the page around it (masthead, navigation, footer: base.html). The story
+costs the queries and most of the templates; it is made once per version of what it shows and
+kept (cache/fragments.py) under the page's address, with the surrogate keys the page names, so
+a page the page cache lacks, or every page with the page cache off, renders only around it.
+Previews and other answers (redirects, 404s, 410s) are never kept.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.utils.http import http_date
+
+from .. import cache
+from ..cache.fragments import kept
+from ..cache.pages import page_address
+from .mixins import SurrogateKeysMixin
+
+
+@dataclass(frozen=True)
+class Story:
+    content: str  # the page's content, rendered (safe HTML)
+    page: dict  # what the page around it shows: its <head> data, language links, …
+    keys: frozenset  # the surrogate keys of what it shows
+    modified: datetime | None  # Last-Modified, where the page has one date
+
+
+class KeptStoryMixin(SurrogateKeysMixin):
+    """Render the story from `story_template` and the page around it from `template_name`
+    (which shows `{{ story.content }}`), and keep the story between versions."""
+
+    story_template: str
+    # Context the page around the story reads (base.html and the page's head block).
+    page_context_names: tuple[str, ...] = ("meta",)
+    keeps_story = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.keeps_story or request.method not in {"GET", "HEAD"}:
+            return super().dispatch(request, *args, **kwargs)
+        answered = {}
+
+        def make():
+            answered["response"] = response = super(KeptStoryMixin, self).dispatch(
+                request, *args, **kwargs
+            )
+            story = getattr(self, "story", None)
+            if story is None or response.status_code != 200:
+                return None, None
+            return story, story.keys
+
+        address, _others = page_address(request)
+        story = kept(f"story:{address}", make)
+        if "response" in answered:  # made now
+            return answered["response"]
+        return self.page_around(story)
+
+    def render_to_response(self, context, **response_kwargs):
+        self.story = self.tell(context)
+        return self.page_around(self.story, **response_kwargs)
+
+    def tell(self, context) -> Story:
+        return Story(
+            content=render_to_string(self.story_template, context, self.request),
+            page={name: context[name] for name in self.page_context_names if name in context},
+            keys=frozenset(self.surrogate_keys(context)),
+            modified=self.last_modified(context),
+        )
+
+    def page_around(self, story: Story, **response_kwargs):
+        cache.shows(self.request, *story.keys)
+        response = TemplateResponse(
+            self.request,
+            self.template_name,
+            {**story.page, "story": story},
+            **response_kwargs,
+        )
+        if story.modified is not None:
+            response.headers["Last-Modified"] = http_date(story.modified.timestamp())
+        return response
