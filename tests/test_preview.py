@@ -89,7 +89,7 @@ def test_staff_preview_shows_unpublished_work_with_a_banner_and_private_headers(
 
     assert response.status_code == 200
     assert_private_preview(response)
-    assert {"articles/article_detail.html", "articles/stories/article.html"} <= {
+    assert {"articles/page.html", "articles/stories/article.html"} <= {
         template.name for template in response.templates
     }
     assert BANNER in response.text

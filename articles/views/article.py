@@ -23,9 +23,10 @@ class ArticleDetailView(KeptStoryMixin, DetailView):
     """
 
     context_object_name = "article"
-    template_name = "articles/article_detail.html"
+    template_name = "articles/page.html"
     story_template = "articles/stories/article.html"
-    page_context_names = ("meta", "structured_data", "language_links", "preview")
+    story_head_template = "articles/stories/article_head.html"
+    page_context_names = ("meta", "language_links")
 
     def get_articles(self):
         """The articles this page may show; previews widen it, readers get published() only."""

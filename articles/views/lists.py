@@ -54,8 +54,9 @@ class HomeView(KeptStoryMixin, PublishedArticleListView):
 
 
 class SectionDetailView(KeptStoryMixin, PublishedArticleListView):
-    template_name = "articles/section_detail.html"
+    template_name = "articles/page.html"
     story_template = "articles/stories/section.html"
+    story_head_template = "articles/stories/section_head.html"
     page_context_names = ("meta", "section")
 
     def meta_title(self):
@@ -81,9 +82,9 @@ class SectionDetailView(KeptStoryMixin, PublishedArticleListView):
 
 
 class TagDetailView(KeptStoryMixin, PublishedArticleListView):
-    template_name = "articles/tag_detail.html"
+    template_name = "articles/page.html"
     story_template = "articles/stories/tag.html"
-    page_context_names = ("meta", "tag")
+    story_head_template = "articles/stories/tag_head.html"
 
     def meta_title(self):
         return self.tag.name
@@ -104,9 +105,9 @@ class TagDetailView(KeptStoryMixin, PublishedArticleListView):
 
 
 class AuthorDetailView(KeptStoryMixin, PublishedArticleListView):
-    template_name = "articles/author_detail.html"
+    template_name = "articles/page.html"
     story_template = "articles/stories/author.html"
-    page_context_names = ("meta", "author")
+    story_head_template = "articles/stories/author_head.html"
 
     def meta_title(self):
         return self.author.name

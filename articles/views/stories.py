@@ -13,20 +13,35 @@ from datetime import datetime
 
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
 from django.utils.http import http_date
 
 from .. import cache
 from ..cache.fragments import kept
 from ..cache.pages import page_address
+from ..context_processors import links_to, navigation_sections
 from .mixins import SurrogateKeysMixin
 
 
 @dataclass(frozen=True)
 class Story:
     content: str  # the page's content, rendered (safe HTML)
-    page: dict  # what the page around it shows: its <head> data, language links, …
+    head: str  # what it adds to the page's <head>, rendered (safe HTML)
+    page: dict  # what the page around it shows: its title, language links, navigation, …
     keys: frozenset  # the surrogate keys of what it shows
     modified: datetime | None  # Last-Modified, where the page has one date
+
+
+def settled(value):
+    """`value` with its lazy texts made plain, in the language of the story they are part of:
+    a lazy text would be unpickled, with its class made anew, on every read."""
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: settled(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(settled(item) for item in value)
+    return value
 
 
 class KeptStoryMixin(SurrogateKeysMixin):
@@ -34,6 +49,7 @@ class KeptStoryMixin(SurrogateKeysMixin):
     (which shows `{{ story.content }}`), and keep the story between versions."""
 
     story_template: str
+    story_head_template = "articles/stories/head.html"
     # Context the page around the story reads (base.html and the page's head block).
     page_context_names: tuple[str, ...] = ("meta",)
     keeps_story = True
@@ -63,9 +79,16 @@ class KeptStoryMixin(SurrogateKeysMixin):
         return self.page_around(self.story, **response_kwargs)
 
     def tell(self, context) -> Story:
+        page = {name: context[name] for name in self.page_context_names if name in context}
+        # The navigation changes only with the content token (sections are on every page),
+        # on which the story depends too: kept with it, the page around makes no read for it.
+        page["navigation_sections"] = navigation_sections()
+        if "language_links" not in page:
+            page["language_links"] = links_to(self.request.path)
         return Story(
             content=render_to_string(self.story_template, context, self.request),
-            page={name: context[name] for name in self.page_context_names if name in context},
+            head=render_to_string(self.story_head_template, context, self.request),
+            page=settled(page),
             keys=frozenset(self.surrogate_keys(context)),
             modified=self.last_modified(context),
         )
