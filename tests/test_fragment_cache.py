@@ -10,13 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.cache import keys_changed
+from articles.cache import freshness, keys_changed
 from articles.editorial import actions
 from articles.models import Article, Status
 from articles.views.article import ArticleDetailView
 
 from .factories import make_article, make_author, make_section, make_staff
 from .test_page_cache import CHANGES
+from .test_page_cache_scope import CountingCache
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragment_cache_only")]
 
@@ -169,3 +170,25 @@ def test_with_the_fragment_cache_off_every_request_makes_its_story(client, story
     get(client, "/en/articles/story/")
 
     assert get(client, "/en/articles/story/")[1] > 0
+
+
+def test_a_story_this_process_found_fresh_costs_one_small_read_of_the_shared_cache(
+    client, story, monkeypatch
+):
+    get(client, "/en/articles/story/")
+    get(client, "/en/articles/story/")
+    counting = CountingCache(freshness.cache)
+    monkeypatch.setattr(freshness, "cache", counting)
+
+    get(client, "/en/articles/story/")
+
+    assert counting.asked == ["get"]  # the last-change mark; the story is in memory
+
+
+def test_a_story_in_memory_is_not_used_past_an_edit_of_what_it_shows(client, story):
+    get(client, "/en/articles/story/")
+    get(client, "/en/articles/story/")
+
+    actions.edit(Article, story.pk, make_staff("Editors"), body="Seen at once.")
+
+    assert "Seen at once." in client.get("/en/articles/story/").content.decode()

@@ -26,6 +26,8 @@ def stored_pages(settings) -> int:
 def test_made_up_query_strings_do_not_multiply_the_pages_kept(client, settings):
     make_article(headline="One front page")
     assert client.get("/en/")["X-Page-Cache"] == "miss"
+    # A 404 draws the navigation, kept once for every page without a story of its own.
+    assert client.get("/en/?page=9999").status_code == 404
     kept = stored_pages(settings)
 
     answers = [client.get(f"/en/?utm_source=mail{n}&fbclid={n}") for n in range(30)]

@@ -8,7 +8,7 @@ from urllib.request import urlopen
 import pytest
 from django.db import connection
 
-from articles.cache import freshness, keys_changed, pages
+from articles.cache import freshness, keys_changed
 from articles.editorial import actions
 from articles.models import Article, Status
 from articles.views.article import ArticleDetailView
@@ -188,8 +188,8 @@ def test_a_page_too_large_for_the_memory_of_a_process_is_read_with_the_mark(
     client, newsroom, shared_cache_calls, settings
 ):
     settings.PAGE_CACHE_MEMORY_BYTES = 1000
-    pages.in_memory.pages.clear()
-    pages.in_memory.size = 0
+    freshness.in_memory.entries.clear()
+    freshness.in_memory.size = 0
     cached(client, ["/en/articles/unrelated/"])
     shared_cache_calls.clear()
 
@@ -197,7 +197,7 @@ def test_a_page_too_large_for_the_memory_of_a_process_is_read_with_the_mark(
 
     assert response["X-Page-Cache"] == "hit"
     assert shared_cache_calls == ["get_many"]  # the page, the token and the mark
-    assert pages.in_memory.size == 0
+    assert freshness.in_memory.size == 0
 
 
 def test_a_page_in_memory_is_not_served_past_an_edit_of_what_it_shows(client, newsroom):

@@ -13,6 +13,8 @@ DJANGO_FRAGMENT_CACHE=false turns it off.
 
 import contextlib
 import hashlib
+import pickle
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 from django.conf import settings
 
 from . import fanout
-from .freshness import CacheUnavailable, Stamp, current, shared_cache, stamp
+from .freshness import CacheUnavailable, Stamp, current, in_memory, shared_cache, stamp
 from .pages import seconds_to_next_publication
 
 # Part of every fragment's key: fragments of an earlier shape are never read.
@@ -30,6 +32,8 @@ FRAGMENT_FORMAT = 1
 @dataclass(frozen=True)
 class KeptFragment:
     stamp: Stamp
+    expires_at: float
+    size: int
     value: Any
 
 
@@ -49,20 +53,29 @@ def kept(name: str, make: Callable[[], tuple[Any, Iterable[str] | None]]):
         return make()[0]
     key = fragment_key(name)
     try:
+        remembered = in_memory.fresh(key)
+        if remembered is not None:
+            return remembered
         token, mark, found = current(key)
     except CacheUnavailable:
         return make()[0]
     entry = found.get(key)
     if isinstance(entry, KeptFragment) and entry.stamp.is_fresh(key, token, mark):
+        in_memory.add(key, entry.value, entry.stamp, entry.expires_at, entry.size)
         return entry.value
     value, keys = make()
     if keys is not None:
         with contextlib.suppress(CacheUnavailable):
-            keep(key, value, set(keys) - {fanout.ALL}, token, mark)
+            keep(key, value, set(keys) - {fanout.ALL}, token, mark, size=made_size(value))
     return value
 
 
-def keep(key: str, value, keys: set[str], token: str, mark: str) -> None:
+def made_size(value) -> int:
+    """About how much memory a kept value takes (its pickle's length)."""
+    return len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+
+
+def keep(key: str, value, keys: set[str], token: str, mark: str, size: int) -> None:
     timeout = settings.PAGE_CACHE_SECONDS
     upcoming = seconds_to_next_publication(token, mark)
     if upcoming is not None:
@@ -71,4 +84,5 @@ def keep(key: str, value, keys: set[str], token: str, mark: str) -> None:
         return
     fragment_stamp = stamp(keys, token, mark)
     if fragment_stamp is not None:
-        shared_cache("set", key, KeptFragment(fragment_stamp, value), timeout)
+        fragment = KeptFragment(fragment_stamp, time.time() + timeout, size, value)
+        shared_cache("set", key, fragment, timeout)

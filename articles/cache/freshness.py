@@ -23,8 +23,10 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -296,3 +298,47 @@ class Trusted:
 
 
 trusted = Trusted()
+
+
+class InMemory:
+    """What this process found fresh (pages, fragments), kept in its memory too: while the
+    last-change mark is the one it was checked under, it is used after one small read of the
+    shared cache (the mark), not of itself. Bounded by bytes (settings.PAGE_CACHE_MEMORY_BYTES);
+    the least recently used go first; nothing outlives its time in the shared cache."""
+
+    def __init__(self):
+        self.entries: OrderedDict[str, tuple] = OrderedDict()  # key -> (value, stamp, until, size)
+        self.size = 0
+
+    def fresh(self, key: str):
+        """The value kept under `key` if it is fresh now, else None."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        value, kept_stamp, until, _size = entry
+        if until <= time.time():
+            self.forget(key)
+            return None
+        mark = current_mark()
+        if mark is None or not (kept_stamp.mark == mark or (key, mark, kept_stamp.made) in trusted):
+            return None
+        self.entries.move_to_end(key)
+        return value
+
+    def add(self, key: str, value, kept_stamp: Stamp, until: float, size: int) -> None:
+        limit = settings.PAGE_CACHE_MEMORY_BYTES
+        if size > limit // 4:
+            return
+        self.forget(key)
+        self.entries[key] = (value, kept_stamp, until, size)
+        self.size += size
+        while self.size > limit:
+            self.forget(next(iter(self.entries)))
+
+    def forget(self, key: str) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.size -= entry[3]
+
+
+in_memory = InMemory()

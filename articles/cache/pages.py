@@ -24,7 +24,6 @@ DJANGO_PAGE_CACHE=false turns it all off.
 import contextlib
 import hashlib
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import import_module
 from urllib.parse import urlencode
@@ -42,10 +41,9 @@ from .freshness import (
     CacheUnavailable,
     Stamp,
     current,
-    current_mark,
+    in_memory,
     shared_cache,
     stamp,
-    trusted,
 )
 from .purge import edge_in_front
 
@@ -172,47 +170,6 @@ class KeptPage:
         return response
 
 
-class PagesInMemory:
-    """Pages this process found fresh, kept in its memory too: while the last-change mark is
-    the one a page was checked under, it is served after one small read of the shared cache
-    (the mark), not the page's. Bounded by their bytes; the least recently served go first."""
-
-    def __init__(self):
-        self.pages: OrderedDict[str, KeptPage] = OrderedDict()
-        self.size = 0
-
-    def fresh(self, key: str) -> KeptPage | None:
-        page = self.pages.get(key)
-        if page is None:
-            return None
-        if page.expires_at <= time.time():
-            self.forget(key)
-            return None
-        mark = current_mark()
-        if mark is None or not (page.stamp.mark == mark or (key, mark, page.stamp.made) in trusted):
-            return None
-        self.pages.move_to_end(key)
-        return page
-
-    def add(self, key: str, page: KeptPage) -> None:
-        limit = settings.PAGE_CACHE_MEMORY_BYTES
-        if len(page.content) > limit // 4:
-            return
-        self.forget(key)
-        self.pages[key] = page
-        self.size += len(page.content)
-        while self.size > limit:
-            self.forget(next(iter(self.pages)))
-
-    def forget(self, key: str) -> None:
-        page = self.pages.pop(key, None)
-        if page is not None:
-            self.size -= len(page.content)
-
-
-in_memory = PagesInMemory()
-
-
 class PageCacheMiddleware:
     """Serve anonymous readers' pages from the cache; store what is safe to share."""
 
@@ -230,7 +187,7 @@ class PageCacheMiddleware:
             token, mark, found = current(key)
             kept = found.get(key)
             if isinstance(kept, KeptPage) and kept.is_fresh(key, token, mark):
-                in_memory.add(key, kept)
+                in_memory.add(key, kept, kept.stamp, kept.expires_at, len(kept.content))
                 return kept.response(request)
             waited = self.wait_for_render(request, key)
         except CacheUnavailable:  # the page straight from the database
