@@ -153,8 +153,7 @@ class KeptPage:
 
     def response(self, request):
         response = HttpResponse(self.content, status=self.status)
-        # Checked when the page was rendered; a copy, as the page may be sent again.
-        response.headers = ResponseHeaders(self.headers)
+        response.headers = copied(self.headers)
         response["X-Page-Cache"] = "hit"
         # A CDN counts its s-maxage from when the page was made, not from now.
         response["Age"] = str(max(0, int(time.time() - self.made_at)))
@@ -168,6 +167,15 @@ class KeptPage:
                 response=response,
             )
         return response
+
+
+def copied(headers: ResponseHeaders) -> ResponseHeaders:
+    """A copy of a kept page's headers (it is sent again, and each response adds its own),
+    without checking and encoding each name and value again as ResponseHeaders() does: they
+    were when the page was rendered, and doing it on every hit took a third of the hit."""
+    copy = ResponseHeaders({})
+    copy._store = headers._store.copy()
+    return copy
 
 
 class PageCacheMiddleware:
