@@ -192,3 +192,17 @@ def test_a_story_in_memory_is_not_used_past_an_edit_of_what_it_shows(client, sto
     actions.edit(Article, story.pk, make_staff("Editors"), body="Seen at once.")
 
     assert "Seen at once." in client.get("/en/articles/story/").content.decode()
+
+
+def test_one_story_serves_every_way_of_writing_a_page_s_address(client, story):
+    get(client, "/en/tags/harbour/")
+    get(client, "/en/articles/story/")
+
+    for url in (
+        "/en/tags/harbour/?page=1",
+        "/en/tags/harbour/?page=01&utm_source=mail",
+        "/en/articles/story/?page=7",
+        "/en/articles/story/?q=anything",
+    ):
+        assert get(client, url)[1] == 0, url
+    assert client.get("/en/tags/harbour/?page=2").status_code == 404

@@ -15,12 +15,12 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.functional import Promise
 from django.utils.http import http_date
+from django.utils.translation import get_language
 
 from .. import cache
 from ..cache.fragments import kept
-from ..cache.pages import page_address
 from ..context_processors import links_to, navigation_sections
-from .mixins import SurrogateKeysMixin
+from .mixins import SurrogateKeysMixin, page_number
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,19 @@ class KeptStoryMixin(SurrogateKeysMixin):
                 return None, None
             return story, story.keys
 
-        address, _others = page_address(request)
-        story = kept(f"story:{address}", make)
+        story = kept(self.story_name(), make)
         if "response" in answered:  # made now
             return answered["response"]
         return self.page_around(story)
+
+    def story_name(self) -> str:
+        """What the story is kept under: the page's address and language, and for a list the
+        number of its page (not the parameter as written: ?page=01 is page 1, and the made-up
+        parameters an address may carry change nothing)."""
+        request = self.request
+        page = page_number(request, self.page_kwarg) if hasattr(self, "page_kwarg") else ""
+        address = f"{request.scheme}://{request.get_host()}{request.path}"
+        return f"story:{address}:{page}#{get_language()}"
 
     def render_to_response(self, context, **response_kwargs):
         self.story = self.tell(context)
