@@ -139,6 +139,7 @@ def site_env(env, database_url: str, mode: str, workdir: Path, name: str, redis_
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
         "DATABASE_URL": database_url,
         "DJANGO_PAGE_CACHE": "true" if mode == "warm" else "false",
+        "DJANGO_FRAGMENT_CACHE": "false" if mode == "rendered" else "true",
         "DJANGO_CACHE_DIR": str(workdir / f"cache-{name}"),
     }
     if redis_url:

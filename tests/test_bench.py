@@ -49,7 +49,7 @@ def test_smoke_benchmark_measures_every_target_and_writes_its_record(tmp_path):
     assert measured == {
         (dataset, mode, target)
         for dataset in run["datasets"]
-        for mode in ("cold", "warm")
+        for mode in ("rendered", "cold", "warm")
         for target in TARGETS
     }
     for result in run["results"]:
