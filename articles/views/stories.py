@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.functional import Promise
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from .. import cache
@@ -95,11 +96,16 @@ class KeptStoryMixin(SurrogateKeysMixin):
             page["language_links"] = links_to(self.request.path)
         return Story(
             content=render_to_string(self.story_template, context, self.request),
-            head=render_to_string(self.story_head_template, context, self.request),
+            head=self.render_head(context),
             page=settled(page),
             keys=frozenset(self.surrogate_keys(context)),
             modified=self.last_modified(context),
         )
+
+    def render_head(self, context) -> str:
+        # One element a line, as in base.html's own: the template's last line break dropped.
+        head = render_to_string(self.story_head_template, context, self.request)
+        return mark_safe(head.strip())  # a template's output, escaped by it
 
     def page_around(self, story: Story, **response_kwargs):
         cache.shows(self.request, *story.keys)
