@@ -2,6 +2,8 @@
 and the fan-out to the page cache and the CDN (cache/fanout.py)."""
 
 from django.apps import apps
+from django.core.cache import caches
+from django.core.signals import setting_changed
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
@@ -93,3 +95,10 @@ for _dependency in fanout.DEPENDENCIES:
         m2m_changed.connect(
             cache.changed, sender=_through, dispatch_uid=f"page-cache-m2m-{_through}"
         )
+
+
+@receiver(setting_changed)
+def forget_what_settings_made(**kwargs):
+    """The parts of pages rendered once per process (templates/base.html) come from settings
+    (the publisher's name, static files, URLs): made anew when one changes (tests do)."""
+    caches["local"].clear()

@@ -390,6 +390,13 @@ IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic
 # Which renditions exist is remembered per process: the files themselves are the truth.
 IMAGEKIT_CACHE_BACKEND = "imagekit"
 CACHES["imagekit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+# What is the same on every page for readers of a language (the masthead's brand, the search
+# form, the footer: templates/base.html's {% cache … using="local" %}): rendered once per
+# process. Emptied when a setting changes (tests; articles/signals.py).
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "newsroom-local",
+}
 # Uploaded images (articles/images.py): the largest file, and the most pixels (width × height),
 # an editor may upload. Pixels bound the memory that making the renditions takes.
 MAX_IMAGE_BYTES = env_int("DJANGO_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
