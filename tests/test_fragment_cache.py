@@ -206,3 +206,11 @@ def test_one_story_serves_every_way_of_writing_a_page_s_address(client, story):
     ):
         assert get(client, url)[1] == 0, url
     assert client.get("/en/tags/harbour/?page=2").status_code == 404
+
+
+def test_a_story_made_for_an_address_with_made_up_parameters_is_not_kept(client, story):
+    made_up = client.get("/en/tags/harbour/?page=1&utm_source=mail")
+    assert made_up.status_code == 200
+
+    assert get(client, "/en/tags/harbour/")[1] > 0  # made again, from the plain address
+    assert get(client, "/en/tags/harbour/?utm_source=mail")[1] == 0

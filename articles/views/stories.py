@@ -65,7 +65,7 @@ class KeptStoryMixin(SurrogateKeysMixin):
                 request, *args, **kwargs
             )
             story = getattr(self, "story", None)
-            if story is None or response.status_code != 200:
+            if story is None or response.status_code != 200 or self.asked_more(request):
                 return None, None
             return story, story.keys
 
@@ -73,6 +73,12 @@ class KeptStoryMixin(SurrogateKeysMixin):
         if "response" in answered:  # made now
             return answered["response"]
         return self.page_around(story)
+
+    def asked_more(self, request) -> bool:
+        """Whether the address carries parameters other than a list's page: the story made for
+        it is not kept (links such as the pagination's would carry them to every reader),
+        though a story kept from a plain address serves it."""
+        return any(name != getattr(self, "page_kwarg", None) for name in request.GET)
 
     def story_name(self) -> str:
         """What the story is kept under: the page's address and language, and for a list the
