@@ -44,6 +44,7 @@ from .forms import (
     describe_user,
     text_field_overrides,
 )
+from .lists import DeskListMixin
 from .share import ShareLinkAdminMixin
 
 
@@ -101,7 +102,7 @@ class ArticleTranslationInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.ModelAdmin):
     form = ArticleForm
     list_display = [
         "headline_column",
@@ -121,6 +122,7 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskAdminMixin, admin.ModelAdmin):
         StaleTranslationFilter,
     ]
     list_select_related = ["section", "updated_by"]
+    list_deferred_fields = ["body", "body_html", "summary", "standfirst"]
     ordering = ["-updated_at"]
     list_per_page = 50
     # "3 of 100,000" would count the whole archive on every filtered list.
