@@ -271,8 +271,8 @@ class BodySnippet(Func):
     marked with START_MARK and STOP_MARK for highlighted().
 
     `config` is an expression naming the text's search configuration (a row's own, for
-    originals in any language). One expression of a few nodes, cheap to build and compile for
-    every search; PostgreSQL evaluates it for the page's rows only, after the sort and limit.
+    originals in any language). One expression of a few nodes, compiled once per language
+    (_prepared()); PostgreSQL evaluates it for the page's rows only, after the sort and limit.
     """
 
     output_field = TextField()
@@ -288,8 +288,8 @@ class BodySnippet(Func):
         # The first place a lexeme of the words (in the text's configuration) or one of their
         # spellings as typed appears in the body, lower case both.
         # The body is put in lower case once, not once for each term (OFFSET 0 keeps PostgreSQL
-        # from folding that subquery into the terms' loop): half the time of this search for
-        # a word and its lexeme, less than that the more words and spellings a query has.
+        # from folding that subquery into the terms' loop): a third less time for a word and
+        # its lexeme, more the more words and spellings a query has.
         first = (
             f"(SELECT MIN(NULLIF(STRPOS(lowered.body, term), 0)) "
             f"FROM (SELECT LOWER({body}) AS body OFFSET 0) AS lowered, unnest("
