@@ -21,9 +21,9 @@ best first, with:
 
 - `search_rank`: higher is better. PostgreSQL: ts_rank of the shown text, weighted headline
   (A), standfirst (B), body (C). SQLite: 1 when every word is in the shown headline, else 0.
-- everything reading.ReaderArticle reads (reading.for_readers()), `reader_translations` among
-  it: a list holding the published translation into `language` that was searched and is to be
-  shown, or empty when the original was.
+- everything reading.ReaderArticle reads (reading.for_readers()) but the tags, which results
+  do not show, `reader_translations` among it: a list holding the published translation into
+  `language` that was searched and is to be shown, or empty when the original was.
 
 Order: `search_rank` descending, then newest first (undated last), then primary key, so that
 pages never overlap. An empty query (after trimming) finds nothing, not everything.
@@ -57,17 +57,33 @@ its snippet and ts_headline never reads more than the window.
 
 import re
 import secrets
+from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Exists, F, Func, OuterRef, Q, Subquery, TextField, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest, Least, Lower, NullIf, StrIndex, Substr
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from .languages import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, search_config
+from .languages import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, search_config, site_language_codes
 from .models import Article, ArticleTranslation
+from .prepared_sql import compiled
 from .reading import for_readers
 from .validators import BODY_MAX_LENGTH
 
@@ -114,15 +130,10 @@ def search(query: str, language: str, *, now=None):
     if not query:
         return Article.objects.none()
     now = now or timezone.now()
-    reader_translations = ArticleTranslation.objects.published(now).filter(language=language)
-    # Originals are searched only where no translation takes their place (see the docstring).
-    originals = Article.objects.published(now).exclude(
-        Exists(reader_translations.filter(article=OuterRef("pk")))
-    )
     if connection.vendor == "postgresql":
-        found, rank, snippet = _full_text_search(query, language, originals, reader_translations)
+        found, rank, snippet = _prepared_full_text_search(query, language, now)
     else:
-        found, rank, snippet = _word_search(query, originals, reader_translations)
+        found, rank, snippet = _word_search(query, *_searched(language, now))
     results = (
         Article.objects.published(now)
         .filter(found)
@@ -130,8 +141,18 @@ def search(query: str, language: str, *, now=None):
         .order_by(F("search_rank").desc(), F("published_at").desc(nulls_last=True), "-pk")
     )
     # The translation read for each result is the one searched: the published one into
-    # `language`, as on every list.
-    return for_readers(results, language)
+    # `language`, as on every list. Teasers of results show no topics: no tags.
+    return for_readers(results, language, tags=False)
+
+
+def _searched(language: str, now):
+    """(the originals searched, the translations searched) for a reader of `language`."""
+    reader_translations = ArticleTranslation.objects.published(now).filter(language=language)
+    # Originals are searched only where no translation takes their place (see the docstring).
+    originals = Article.objects.published(now).exclude(
+        Exists(reader_translations.filter(article=OuterRef("pk")))
+    )
+    return originals, reader_translations
 
 
 def ranked_only_the_newest(found: int) -> bool:
@@ -244,20 +265,21 @@ def snippet_source(words: list[str], field: str = "body"):
 
 class BodySnippet(Func):
     """PostgreSQL: ts_headline over a window of SNIPPET_SOURCE_LENGTH characters of `body`,
-    from SNIPPET_SOURCE_LEAD before the first place one of `words` appears in it as typed, or
-    one of their lexemes in `config` ("harbours" is found at "harbour"), case aside; else from
-    its start. The words are marked with START_MARK and STOP_MARK for highlighted().
+    from SNIPPET_SOURCE_LEAD before the first place one of the query's words (`words`, joined
+    by spaces) appears in it as typed (`spellings`, lower case), or one of their lexemes in
+    `config` ("harbours" is found at "harbour"), case aside; else from its start. The words are
+    marked with START_MARK and STOP_MARK for highlighted().
 
     `config` is an expression naming the text's search configuration (a row's own, for
-    originals in any language). One expression of a few nodes, cheap to build and compile for
-    every search; PostgreSQL evaluates it for the page's rows only, after the sort and limit.
+    originals in any language). One expression of a few nodes, compiled once per language
+    (_prepared()); PostgreSQL evaluates it for the page's rows only, after the sort and limit.
     """
 
     output_field = TextField()
 
-    def __init__(self, body, config, query: str, words: list[str]):
+    def __init__(self, body, config, query: str, words: str, spellings: list[str]):
         super().__init__(body, config)
-        self.query, self.words = query, words
+        self.query, self.words, self.spellings = query, words, spellings
 
     def as_sql(self, compiler, connection, **extra_context):
         body, body_params = compiler.compile(self.source_expressions[0])
@@ -265,8 +287,12 @@ class BodySnippet(Func):
         config = f"({config})::regconfig"
         # The first place a lexeme of the words (in the text's configuration) or one of their
         # spellings as typed appears in the body, lower case both.
+        # The body is put in lower case once, not once for each term (OFFSET 0 keeps PostgreSQL
+        # from folding that subquery into the terms' loop): a third less time for a word and
+        # its lexeme, more the more words and spellings a query has.
         first = (
-            f"(SELECT MIN(NULLIF(STRPOS(LOWER({body}), term), 0)) FROM unnest("
+            f"(SELECT MIN(NULLIF(STRPOS(lowered.body, term), 0)) "
+            f"FROM (SELECT LOWER({body}) AS body OFFSET 0) AS lowered, unnest("
             f"tsvector_to_array(to_tsvector({config}, %s)) || %s::text[]) AS term)"
         )
         options = ", ".join(
@@ -285,14 +311,13 @@ class BodySnippet(Func):
             f"GREATEST(COALESCE({first}, 1) - %s, 1) FOR %s), "
             f"websearch_to_tsquery({config}, %s), %s)"
         )
-        spellings = [word.lower() for word in self.words if word]
         params = [
             *config_params,
             *body_params,
             *body_params,
             *config_params,
-            " ".join(self.words),
-            spellings,
+            self.words,
+            self.spellings,
             SNIPPET_SOURCE_LEAD,
             SNIPPET_SOURCE_LENGTH,
             *config_params,
@@ -314,7 +339,50 @@ def text_config(language_field: str = "language"):
     )
 
 
-def _full_text_search(query, language, originals, reader_translations):
+# What the full-text search's SQL is compiled with once per language (_prepared()), each to be
+# replaced by a search's own value: none can be one of the query's constant parameters (no
+# NUL is left in a query; no article is published at midnight of the year 1).
+PLACEHOLDERS = {
+    "query": "\x00query\x00",
+    "words": "\x00words\x00",
+    "spellings": ["\x00spellings\x00"],
+    "now": datetime(1, 1, 1, tzinfo=UTC),
+}
+
+
+@lru_cache(maxsize=32)
+def _prepared(language: str, site_languages: tuple, alias: str, max_ranked: int):
+    """(which articles match, their rank, their snippet) of _full_text_search() for a reader of
+    `language`, compiled to SQL once (prepared_sql.py): building and compiling them took ~7 ms
+    of Python a search, a quarter of the page's. What differs between searches (the query,
+    its words, the time) are parameters (PLACEHOLDERS).
+    Keyed by all else the SQL depends on: the site's languages (the published() querysets read
+    them), the database, and MAX_RANKED."""
+    found, rank, snippet = _full_text_search(language, **PLACEHOLDERS, max_ranked=max_ranked)
+    results = Article.objects.filter(found).annotate(search_rank=rank, search_snippet=snippet)
+    return compiled(results, PLACEHOLDERS, using=alias)
+
+
+def _prepared_full_text_search(query: str, language: str, now):
+    """_full_text_search()'s expressions for this query, from the SQL _prepared() compiled."""
+    words = snippet_words(query)
+    values = {
+        "query": query,
+        "words": " ".join(words),
+        "spellings": [word.lower() for word in words if word],
+        "now": now,
+    }
+    found, rank, snippet = _prepared(
+        language, tuple(site_language_codes()), connection.alias, MAX_RANKED
+    )
+    return (
+        found.expression(values, BooleanField()),
+        rank.expression(values, FloatField()),
+        snippet.expression(values, TextField()),
+    )
+
+
+def _full_text_search(language, query, words, spellings, now, max_ranked):
     """(which articles match, their rank, their snippet) by full-text search.
 
     Each text's stored search_document is matched against the query stemmed in the text's own
@@ -323,8 +391,8 @@ def _full_text_search(query, language, originals, reader_translations):
     archive costs a walk down the list-order index, not a rank of every match, and a rare word
     costs an index lookup. The snippets are made for the page's rows only.
     """
+    originals, reader_translations = _searched(language, now)
     queries = {config: _web_query(query, config) for _condition, config in _per_language()}
-    words = snippet_words(query)
     matched_originals = originals.filter(matching(query))
     reader_config = search_config(language)
     reader_query = _web_query(query, reader_config)
@@ -336,9 +404,9 @@ def _full_text_search(query, language, originals, reader_translations):
     ]
     found = Q(
         pk__in=matched_originals.order_by(*newest)
-        .values("pk")[:MAX_RANKED]
+        .values("pk")[:max_ranked]
         .union(
-            matched_translations.order_by(*newest_translations).values("article_id")[:MAX_RANKED],
+            matched_translations.order_by(*newest_translations).values("article_id")[:max_ranked],
             all=True,
         )
     )
@@ -360,10 +428,10 @@ def _full_text_search(query, language, originals, reader_translations):
     snippet = Coalesce(
         Subquery(
             shown_translation.annotate(
-                snippet=BodySnippet(F("body"), Value(reader_config), query, words)
+                snippet=BodySnippet(F("body"), Value(reader_config), query, words, spellings)
             ).values("snippet")[:1]
         ),
-        BodySnippet(F("body"), text_config(), query, words),
+        BodySnippet(F("body"), text_config(), query, words, spellings),
     )
     return found, rank, snippet
 

@@ -155,6 +155,33 @@ def test_unpublished_articles_are_never_found(fields):
     assert found("Hafenplan", "de") == []
 
 
+def test_each_search_reads_its_own_words_and_time_though_the_sql_is_built_once():
+    # The full-text search's SQL is compiled once per language (search._prepared()): the
+    # query, its words and the time are what each search gives it.
+    now = timezone.now()
+    article = make_article(headline="Harbour plan", published_at=now + timedelta(hours=1))
+    translate(article, headline="Hafenplan")
+    make_article(headline="Storm warning", body="Ships stay in port.")
+
+    assert found("harbour") == []
+    assert [a.headline for a in search("harbour", "en", now=now + timedelta(hours=2))] == [
+        "Harbour plan"
+    ]
+    assert found("storm") == ["Storm warning"]
+    assert [a.pk for a in search("Hafenplan", "de", now=now + timedelta(hours=2))] == [article.pk]
+    assert found("Hafenplan", "de") == []
+
+
+def test_sql_compiled_once_refuses_a_placeholder_it_does_not_contain():
+    from articles.prepared_sql import compiled
+
+    articles = Article.objects.filter(headline="\x00headline\x00")
+
+    assert compiled(articles, {"headline": "\x00headline\x00"})[0].slots == {0: "headline"}
+    with pytest.raises(ValueError, match="slug"):
+        compiled(articles, {"headline": "\x00headline\x00", "slug": "\x00slug\x00"})
+
+
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.IN_REVIEW, Status.WITHDRAWN])
 def test_an_unpublished_translation_is_never_found_and_the_original_stands_in(status):
     article = make_article(headline="Harbour reopens")
@@ -264,9 +291,9 @@ def test_a_search_takes_the_same_number_of_queries_however_many_results(
     django_assert_max_num_queries,
 ):
     def count_results():
-        # The results, and what a reader sees of them (translations, bylines, tags): four
-        # queries, for one result or for many.
-        with django_assert_max_num_queries(4):
+        # The results, and what a reader sees of them (translations, bylines): three queries,
+        # for one result or for many. Results show no topics, so no tags are fetched.
+        with django_assert_max_num_queries(3):
             return len(search("harbour", "de"))
 
     translate(make_article(headline="Harbour one"), headline="Hafen eins", body="harbour")
@@ -284,8 +311,8 @@ def test_results_paginate_in_the_database(django_assert_num_queries):
     for n in range(5):
         make_article(headline=f"Harbour {n}", published_at=days_ago(n))
 
-    # The count, the page, and the page's translations, bylines and tags.
-    with django_assert_num_queries(5):
+    # The count, the page, and the page's translations and bylines.
+    with django_assert_num_queries(4):
         page = Paginator(search("harbour", "en"), 2).page(2)
         headlines = [article.headline for article in page]
 
@@ -574,7 +601,7 @@ def test_a_translation_shows_a_snippet_of_its_own_body_not_the_originals(client)
     assert "harbour" not in snippet
 
 
-def test_the_search_page_takes_five_queries_whatever_it_shows(client, django_assert_num_queries):
+def test_the_search_page_takes_four_queries_whatever_it_shows(client, django_assert_num_queries):
     for n in range(25):
         article = make_article(headline=f"Port {n}", tags=["Ports", f"Tag {n}"])
         if n % 2:
@@ -583,9 +610,9 @@ def test_the_search_page_takes_five_queries_whatever_it_shows(client, django_ass
             article.body = "Der Hafen ist offen."
             article.save()
 
-    # The page of results (with the count), their bylines, tags and translations, and the
-    # sections of the navigation.
-    with django_assert_num_queries(5):
+    # The page of results (with the count), their bylines and translations, and the sections
+    # of the navigation; results show no topics, so no tags.
+    with django_assert_num_queries(4):
         response = client.get("/de/search/?q=Hafen")
 
     assert response.status_code == 200
