@@ -241,7 +241,11 @@ class ArticleFeed(Feed):
         readers = read(for_readers(articles, language, body=True)[:MAX_ITEMS], language)
         # What the feed shows, for CDN purges (cache/).
         subject = [cache.key(scope.subject)] if scope.subject is not None else []
-        shown = [cache.key(reader.article) for reader in readers]
+        shown = [
+            key
+            for reader in readers
+            for key in (cache.key(reader.article), cache.body_key(reader.article))
+        ]
         cache.shows(scope.request, cache.FEEDS, cache.LIST, *subject, *shown)
         return [FeedItem(reader, scope.request) for reader in readers]
 

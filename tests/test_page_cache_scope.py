@@ -54,20 +54,48 @@ def cached(client, urls):
         assert client.get(url)["X-Page-Cache"] == "hit", url
 
 
-def test_an_edit_of_the_text_leaves_every_page_not_showing_the_article_cached(client, newsroom):
+def test_an_edit_of_the_body_renews_the_pages_showing_the_body_and_no_other(client, newsroom):
     edited, _other = newsroom
-    showing = ("/en/articles/edited/", "/en/", "/en/sections/politics/", "/en/feeds/atom.xml")
-    cached(client, UNRELATED_PAGES + showing)
+    teasing = ("/en/", "/en/sections/politics/", "/en/tags/harbour/", "/en/authors/ada/")
+    cached(client, UNRELATED_PAGES + teasing + ("/en/articles/edited/", "/en/feeds/atom.xml"))
 
-    actions.edit(Article, edited.pk, make_staff("Editors"), body="The second version.")
+    actions.edit(Article, edited.pk, make_staff("Editors"), body="The first version, longer.")
+
+    for url in UNRELATED_PAGES + teasing:  # teasers show its headline and standfirst
+        assert client.get(url)["X-Page-Cache"] == "hit", url
+    for url in ("/en/articles/edited/", "/en/feeds/atom.xml"):
+        page = client.get(url)
+        assert page["X-Page-Cache"] == "miss", url
+        assert "The first version, longer." in page.content.decode(), url
+
+
+def test_an_edit_of_what_teasers_show_renews_the_lists_showing_the_article(client, newsroom):
+    edited, _other = newsroom
+    teasing = ("/en/", "/en/sections/politics/", "/en/tags/harbour/", "/en/authors/ada/")
+    cached(client, UNRELATED_PAGES + teasing)
+
+    actions.edit(Article, edited.pk, make_staff("Editors"), standfirst="A new standfirst.")
 
     for url in UNRELATED_PAGES:
         assert client.get(url)["X-Page-Cache"] == "hit", url
-    page = client.get("/en/articles/edited/")
+    for url in teasing:
+        page = client.get(url)
+        assert page["X-Page-Cache"] == "miss", url
+        assert "A new standfirst." in page.content.decode(), url
+
+
+def test_an_edit_of_a_body_without_a_standfirst_renews_the_teasers_quoting_it(client):
+    make_article(
+        headline="No standfirst", slug="bare", standfirst="", body="First words.", unsigned=True
+    )
+    cached(client, ["/en/"])
+    article = Article.objects.get(slug="bare")
+
+    actions.edit(Article, article.pk, make_staff("Editors"), body="Other words. And more.")
+
+    page = client.get("/en/")
     assert page["X-Page-Cache"] == "miss"
-    assert "The second version." in page.content.decode()
-    for url in showing[1:]:
-        assert client.get(url)["X-Page-Cache"] == "miss", url
+    assert "Other words." in page.content.decode()
 
 
 def test_a_desk_save_of_the_text_renews_the_article_and_not_the_unrelated_pages(client, newsroom):

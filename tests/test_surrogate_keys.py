@@ -81,13 +81,14 @@ def story():
 def article_keys(article) -> set[str]:
     authors = {f"author-{pk}" for pk in article.bylines.values_list("author", flat=True)}
     tags = {f"tag-{pk}" for pk in article.tags.values_list("pk", flat=True)}
-    return {f"article-{article.pk}", f"section-{article.section_id}", *authors, *tags}
+    own = {f"article-{article.pk}", f"body-{article.pk}", f"section-{article.section_id}"}
+    return {*own, *authors, *tags}
 
 
 # What each page shows -----------------------------------------------------------------------
 
 
-def test_an_article_page_names_the_article_its_section_tags_authors_and_related_articles(
+def test_an_article_page_names_the_article_its_body_section_tags_authors_and_related_articles(
     client, story
 ):
     related = Article.objects.get(slug="related")

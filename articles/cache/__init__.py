@@ -11,7 +11,18 @@ See docs/caching.md.
 
 from django.db import transaction
 
-from .fanout import ALL, FEEDS, HOME, LIST, SEARCH, SITEMAPS, article_keys, changed_keys, key
+from .fanout import (
+    ALL,
+    FEEDS,
+    HOME,
+    LIST,
+    SEARCH,
+    SITEMAPS,
+    article_keys,
+    body_key,
+    changed_keys,
+    key,
+)
 from .freshness import content_changed, content_token, keys_changed
 from .pages import shows
 from .purge import edge_in_front, purge_on_commit
@@ -24,6 +35,7 @@ __all__ = [
     "SEARCH",
     "SITEMAPS",
     "article_keys",
+    "body_key",
     "changed",
     "changed_keys",
     "content_changed",

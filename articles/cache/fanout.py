@@ -33,13 +33,21 @@ def key(obj) -> str:
     return f"{obj._meta.model_name}-{obj.pk}"
 
 
+def body_key(article) -> str:
+    """`body-12`: named by the pages that show an article's body (its own pages in every
+    language, the feeds), not by teasers or related boxes, which show everything else of it
+    and name `article-12`."""
+    return f"body-{article.pk}"
+
+
 def article_keys(article) -> set[str]:
-    """What an article's page shows of it: the article, its section, tags and authors.
+    """What an article's page shows of it: the article, its body, section, tags and authors.
 
     Needs the article's tags and bylines prefetched (reading.for_readers()).
     """
     return {
         key(article),
+        body_key(article),
         f"section-{article.section_id}",
         *(key(tag) for tag in article.tags.all()),
         *(f"author-{byline.author_id}" for byline in article.bylines.all()),
@@ -90,6 +98,25 @@ TEXT_ONLY_FIELDS = frozenset(
 )
 
 
+# Columns of an article or a translation that only the pages showing its body display (and
+# searches), and bookkeeping no reader sees. Saving only these (an edit of the body) renews
+# the article's own pages, the feeds and searches, not the lists and boxes that show it.
+BODY_FIELDS = frozenset({"body", "body_html", "content_digest", "search_document"})
+UNSEEN_FIELDS = frozenset(
+    {
+        "version",
+        "updated_at",
+        "updated_by",
+        "created_by",
+        "source_digest",
+        "source_headline",
+        "source_standfirst",
+        "source_body",
+        "source_saved_at",
+        "source_saved_by",
+    }
+)
+
 # Columns that decide whether readers can see an article at all: a change of these may put it
 # into, or take it out of, the related-article boxes of other articles.
 PUBLICATION_FIELDS = frozenset({"status", "published_at", "language"})
@@ -99,7 +126,18 @@ def _text_only(update_fields) -> bool:
     return update_fields is not None and update_fields <= TEXT_ONLY_FIELDS
 
 
+def _body_only(update_fields) -> bool:
+    return (
+        update_fields is not None
+        and bool(update_fields & BODY_FIELDS)
+        and update_fields <= BODY_FIELDS | UNSEEN_FIELDS
+    )
+
+
 def _article(article, update_fields) -> set[str]:
+    if _body_only(update_fields):
+        return {body_key(article), SEARCH}
+    # Every page naming the body names the article too.
     keys = {key(article), SEARCH}
     if _text_only(update_fields):
         return keys
@@ -117,6 +155,8 @@ def _article(article, update_fields) -> set[str]:
 
 
 def _translation(translation, update_fields) -> set[str]:
+    if _body_only(update_fields):
+        return {f"body-{translation.article_id}", SEARCH}
     keys = {f"article-{translation.article_id}", SEARCH}
     return keys if _text_only(update_fields) else keys | {LIST}
 

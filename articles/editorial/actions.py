@@ -81,16 +81,24 @@ DERIVED_FIELDS = {
 
 
 def _changed_fields(obj, locked: LockedRow) -> list[str]:
-    """The fields of `obj` that differ from the row as locked, with what derives from them."""
-    changed = [
-        field.name
-        for field in obj._meta.concrete_fields
-        if field.attname in locked.values
-        and getattr(obj, field.attname) != locked.values[field.attname]
-    ]
-    if TEXT_FIELDS.intersection(changed):
-        changed += DERIVED_FIELDS[type(obj)]
-    return changed
+    """The fields of `obj` that differ from the row as locked, with what derives from them
+    where it changed too: an edit of the body that leaves the summary as it was does not say
+    it changed it, so the pages showing only the summary stay cached (cache/fanout.py)."""
+
+    def differing():
+        return [
+            field.name
+            for field in obj._meta.concrete_fields
+            if field.attname in locked.values
+            and getattr(obj, field.attname) != locked.values[field.attname]
+        ]
+
+    changed = differing()
+    if not TEXT_FIELDS.intersection(changed):
+        return changed
+    obj.refresh_derived_fields()  # as save() will (a pre_save receiver), to compare
+    unknown = [name for name in DERIVED_FIELDS[type(obj)] if name not in locked.values]
+    return list(dict.fromkeys([*differing(), *unknown]))
 
 
 def _transaction():
