@@ -219,7 +219,9 @@ else:
         "default": {
             "BACKEND": "newsroom.cache_backends.FileCache",
             "LOCATION": Path(os.environ.get("DJANGO_CACHE_DIR", "") or BASE_DIR / ".cache"),
-            "OPTIONS": {"MAX_ENTRIES": 20_000},
+            # Pages, their stories and a small entry per surrogate key they name: a culled
+            # key's pages are rendered again, so there is room for a large site's long tail.
+            "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_MAX_ENTRIES", 100_000)},
         }
     }
 
