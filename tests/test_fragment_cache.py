@@ -214,3 +214,22 @@ def test_a_story_made_for_an_address_with_made_up_parameters_is_not_kept(client,
 
     assert get(client, "/en/tags/harbour/")[1] > 0  # made again, from the plain address
     assert get(client, "/en/tags/harbour/?utm_source=mail")[1] == 0
+
+
+def test_a_cache_failing_while_a_story_is_checked_costs_a_render_not_an_error(
+    client, story, monkeypatch
+):
+    get(client, "/en/articles/story/")
+    # The mark moves (the token does not): the story's keys are read next time.
+    make_article(headline="Elsewhere", section=story.section)
+    freshness.in_memory.entries.clear()
+    freshness.in_memory.size = 0
+
+    def unavailable(kept):
+        raise freshness.CacheUnavailable
+
+    monkeypatch.setattr(freshness, "still_fresh", unavailable)
+    page, queries = get(client, "/en/articles/story/")
+
+    assert queries > 0
+    assert "Original headline" in page.content.decode()

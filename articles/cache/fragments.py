@@ -57,12 +57,12 @@ def kept(name: str, make: Callable[[], tuple[Any, Iterable[str] | None]]):
         if remembered is not None:
             return remembered
         token, mark, found = current(key)
+        entry = found.get(key)
+        if isinstance(entry, KeptFragment) and entry.stamp.is_fresh(key, token, mark):
+            in_memory.add(key, entry.value, entry.stamp, entry.expires_at, entry.size)
+            return entry.value
     except CacheUnavailable:
         return make()[0]
-    entry = found.get(key)
-    if isinstance(entry, KeptFragment) and entry.stamp.is_fresh(key, token, mark):
-        in_memory.add(key, entry.value, entry.stamp, entry.expires_at, entry.size)
-        return entry.value
     value, keys = make()
     if keys is not None:
         with contextlib.suppress(CacheUnavailable):
