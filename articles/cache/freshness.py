@@ -21,6 +21,7 @@ losing one costs a render, never a stale page.
 
 import contextlib
 import logging
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -303,12 +304,15 @@ trusted = Trusted()
 class InMemory:
     """What this process found fresh (pages, fragments), kept in its memory too: while the
     last-change mark is the one it was checked under, it is used after one small read of the
-    shared cache (the mark), not of itself. Bounded by bytes (settings.PAGE_CACHE_MEMORY_BYTES);
-    the least recently used go first; nothing outlives its time in the shared cache."""
+    shared cache (the mark), not of itself; after a change, it is checked again by its token
+    and its keys' generations, still without reading it. Bounded by bytes
+    (settings.PAGE_CACHE_MEMORY_BYTES); the least recently used go first; nothing outlives its
+    time in the shared cache."""
 
     def __init__(self):
         self.entries: OrderedDict[str, tuple] = OrderedDict()  # key -> (value, stamp, until, size)
         self.size = 0
+        self.lock = threading.Lock()  # for threaded servers (runserver, a pool of threads)
 
     def fresh(self, key: str):
         """The value kept under `key` if it is fresh now, else None."""
@@ -320,25 +324,53 @@ class InMemory:
             self.forget(key)
             return None
         mark = current_mark()
-        if mark is None or not (kept_stamp.mark == mark or (key, mark, kept_stamp.made) in trusted):
+        if mark is None:
             return None
-        self.entries.move_to_end(key)
+        if not (
+            kept_stamp.mark == mark
+            or (key, mark, kept_stamp.made) in trusted
+            or checked_again(key, kept_stamp)
+        ):
+            self.forget(key)
+            return None
+        with self.lock, contextlib.suppress(KeyError):  # forgotten meanwhile
+            self.entries.move_to_end(key)
         return value
 
     def add(self, key: str, value, kept_stamp: Stamp, until: float, size: int) -> None:
         limit = settings.PAGE_CACHE_MEMORY_BYTES
         if size > limit // 4:
             return
-        self.forget(key)
-        self.entries[key] = (value, kept_stamp, until, size)
-        self.size += size
-        while self.size > limit:
-            self.forget(next(iter(self.entries)))
+        with self.lock:
+            self._forget(key)
+            self.entries[key] = (value, kept_stamp, until, size)
+            self.size += size
+            while self.size > limit:
+                self._forget(next(iter(self.entries)))
 
     def forget(self, key: str) -> None:
+        with self.lock:
+            self._forget(key)
+
+    def _forget(self, key: str) -> None:
         entry = self.entries.pop(key, None)
         if entry is not None:
             self.size -= entry[3]
+
+
+def checked_again(key: str, kept_stamp: Stamp) -> bool:
+    """Stamp.is_fresh() for what is held in memory, in one read of the shared cache (the token,
+    the mark and the generations of its keys) rather than one for it and one for its keys."""
+    names = {f"{GENERATION_PREFIX}{name}": value for name, value in kept_stamp.generations.items()}
+    token, mark, found = current(*names)
+    if kept_stamp.token != token:
+        return False
+    if kept_stamp.mark == mark or (key, mark, kept_stamp.made) in trusted:
+        return True
+    if any(found.get(name) != value for name, value in names.items()):
+        return False
+    trusted.add(key, mark, kept_stamp.made)
+    return True
 
 
 in_memory = InMemory()
