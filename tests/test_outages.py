@@ -260,7 +260,10 @@ def test_the_site_recovers_when_postgresql_returns_without_a_restart(static_root
         DATABASE_URL=f"postgres://postgres@127.0.0.1:{proxy_port}/{database['NAME']}",
         DJANGO_STATIC_ROOT=str(static_root),
         DJANGO_CACHE_DIR=str(tmp_path / "cache"),
+        # Every request goes to PostgreSQL: no page, no story kept (this process edits the
+        # article through a cache of its own).
         DJANGO_PAGE_CACHE="false",
+        DJANGO_FRAGMENT_CACHE="false",
         DJANGO_CONN_MAX_AGE="600",
     )
     upstream = (database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432))
