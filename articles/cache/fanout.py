@@ -64,40 +64,6 @@ class Dependency:
     through: tuple[str, ...] = ()  # many-to-many relations of the model whose changes count
 
 
-# Columns of an article or a translation that only pages showing the article display (its own
-# pages, teasers, feeds, related boxes) or that readers never see (bookkeeping). Saving only
-# these (update_fields, as the editorial actions do) cannot move the article on or off a list.
-# A column missing here counts as one that can: a new field is safe by default.
-TEXT_ONLY_FIELDS = frozenset(
-    {
-        "body",
-        "body_html",
-        "standfirst",
-        "summary",
-        "content_digest",
-        "search_document",
-        "lead_image",
-        "lead_image_width",
-        "lead_image_height",
-        "lead_image_alt",
-        "lead_image_caption",
-        "lead_image_credit",
-        "unsigned",
-        "source_digest",
-        "source_headline",
-        "source_standfirst",
-        "source_body",
-        "source_saved_at",
-        "source_saved_by",
-        "is_stale",
-        "version",
-        "updated_at",
-        "updated_by",
-        "created_by",
-    }
-)
-
-
 # Columns of an article or a translation that only the pages showing its body display (and
 # searches), and bookkeeping no reader sees. Saving only these (an edit of the body) renews
 # the article's own pages, the feeds and searches, not the lists and boxes that show it.
@@ -116,6 +82,28 @@ UNSEEN_FIELDS = frozenset(
         "source_saved_by",
     }
 )
+
+# Columns of an article or a translation that only pages showing the article display (its own
+# pages, teasers, feeds, related boxes) or that readers never see (bookkeeping). Saving only
+# these (update_fields, as the editorial actions do) cannot move the article on or off a list.
+# A column missing here counts as one that can: a new field is safe by default.
+TEXT_ONLY_FIELDS = (
+    BODY_FIELDS
+    | UNSEEN_FIELDS
+    | {
+        "standfirst",
+        "summary",
+        "lead_image",
+        "lead_image_width",
+        "lead_image_height",
+        "lead_image_alt",
+        "lead_image_caption",
+        "lead_image_credit",
+        "unsigned",
+        "is_stale",
+    }
+)
+
 
 # Columns that decide whether readers can see an article at all: a change of these may put it
 # into, or take it out of, the related-article boxes of other articles.
