@@ -131,6 +131,19 @@ CHANGES = {
 }
 
 
+def assert_shows_the_change(change, before, after):
+    """The page after `change` (CHANGES) shows it."""
+    assert after != before
+    if change == "withdraw":
+        assert "Original headline" not in after
+    elif change == "fixture":
+        assert "China’s eloquent silence on Kim and Putin" in after
+    elif change == "translation":
+        assert "/de/articles/changed/" in after
+    elif change != "publish":
+        assert "Changed headline" in after or "wrong" in after
+
+
 @pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
 def test_every_kind_of_change_is_on_the_very_next_request(client, change):
     apply, url, status = CHANGES[change]
@@ -149,16 +162,7 @@ def test_every_kind_of_change_is_on_the_very_next_request(client, change):
     response = client.get(url)
 
     assert response["X-Page-Cache"] == "miss"
-    after = response.content.decode()
-    assert after != before
-    if change == "withdraw":
-        assert "Original headline" not in after
-    elif change == "fixture":
-        assert "China’s eloquent silence on Kim and Putin" in after
-    elif change == "translation":
-        assert "/de/articles/changed/" in after
-    elif change != "publish":
-        assert "Changed headline" in after or "wrong" in after
+    assert_shows_the_change(change, before, response.content.decode())
 
 
 def test_a_scheduled_article_appears_at_its_time_with_the_cache_on(client):
