@@ -270,8 +270,39 @@ def test_an_instagram_post_is_resolved_without_asking_instagram(server, kind):
     assert server.requests == []
 
 
+@pytest.mark.parametrize(
+    ("url", "frame"),
+    [
+        ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871?h=8272103f6e"),
+        ("https://www.datawrapper.de/_/AbC12/", "https://datawrapper.dwcdn.net/AbC12/3/"),
+        (
+            "https://soundcloud.com/forss/flickermood",
+            "https://w.soundcloud.com/player/?visual=true&url=https%3A%2F%2Fapi.soundcloud.com",
+        ),
+        (
+            "https://open.spotify.com/episode/4rOoJ6Egrf8K2IrywzwOMk",
+            "https://open.spotify.com/embed/episode/4rOoJ6Egrf8K2IrywzwOMk?utm_source=oembed",
+        ),
+        (
+            "https://public.flourish.studio/visualisation/1234567/",
+            "https://flo.uri.sh/visualisation/1234567/embed",
+        ),
+        (
+            "https://public.flourish.studio/visualisation/1234567/",
+            "https://public.flourish.studio/visualisation/1234567/embed",
+        ),
+    ],
+)
+def test_a_frame_from_the_providers_own_markup_is_kept(server, url, frame):
+    key = provider_for(url).key
+    html = f'<iframe src="{frame.replace("&", "&amp;")}" width="600"></iframe>'
+    server.answer(key, {"title": "Chart", "html": html})
+
+    assert resolve(url).frame_url == frame
+
+
 def test_a_mastodon_post_is_framed_by_its_own_instance(server):
-    frame = "https://chaos.social/@someone/1093/embed"
+    frame = "https://chaos.social/users/someone/statuses/1093/embed"
     server.answer(
         "mastodon", {"author_name": "someone", "html": f'<iframe src="{frame}"></iframe>'}
     )
@@ -280,6 +311,14 @@ def test_a_mastodon_post_is_framed_by_its_own_instance(server):
 
     assert embed.frame_url == frame
     assert embed.title == "Mastodon: someone"
+
+
+def test_a_mastodon_post_whose_answer_names_no_frame_is_framed_at_its_embed_address(server):
+    server.answer("mastodon", {"author_name": "someone", "html": "<blockquote></blockquote>"})
+
+    assert resolve("https://chaos.social/@someone/1093").frame_url == (
+        "https://chaos.social/@someone/1093/embed"
+    )
 
 
 def test_a_mastodon_post_framed_by_another_instance_is_refused(server):
@@ -440,6 +479,25 @@ def test_the_card_names_the_author_and_says_what_loading_sends():
 
 def test_frame_sources_lists_every_providers_frame_origin_over_https():
     sources = frame_sources()
+
+    assert sources == [
+        "https://chaos.social",
+        "https://datawrapper.dwcdn.net",
+        "https://det.social",
+        "https://embed.bsky.app",
+        "https://flo.uri.sh",
+        "https://mastodon.online",
+        "https://mastodon.social",
+        "https://open.spotify.com",
+        "https://platform.twitter.com",
+        "https://player.vimeo.com",
+        "https://public.flourish.studio",
+        "https://social.bund.de",
+        "https://w.soundcloud.com",
+        "https://www.instagram.com",
+        "https://www.tiktok.com",
+        "https://www.youtube-nocookie.com",
+    ]
 
     for provider in providers():
         for host in provider.frame_hosts:
