@@ -1,0 +1,1 @@
+"""Media library helpers: renditions of images, embeds."""
