@@ -1,6 +1,7 @@
 """Renditions of library images (articles/media/renditions.py): crops, sizes, formats, made once."""
 
 import secrets
+import struct
 from io import BytesIO
 
 import pytest
@@ -248,6 +249,28 @@ def test_metadata_is_stripped(storage, format):
     assert not image.info.get("exif")
 
 
+def profile_swapping_red_and_green():
+    """sRGB's ICC profile with its red and green primaries swapped: red pixels in it are green."""
+    profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    (count,) = struct.unpack_from(">I", profile, 128)
+    tags = {bytes(profile[132 + 12 * i : 136 + 12 * i]): 132 + 12 * i for i in range(count)}
+    red, green = tags[b"rXYZ"] + 4, tags[b"gXYZ"] + 4
+    profile[red : red + 8], profile[green : green + 8] = (
+        profile[green : green + 8],
+        profile[red : red + 8],
+    )
+    return bytes(profile)
+
+
+def test_colours_are_converted_into_srgb_from_the_embedded_profile(storage):
+    image = Image.new("RGB", (100, 100), RED)
+    file = store(
+        storage, image, filename="p.png", format="PNG", icc_profile=profile_swapping_red_and_green()
+    )
+    made = opened(storage, rendition(Source(file, 100, 100), width=100))
+    assert is_close(made.getpixel((50, 50)), (0, 220, 0))
+
+
 def see_through_picture():
     image = Image.new("RGBA", (400, 300), (0, 0, 0, 0))
     ImageDraw.Draw(image).rectangle((100, 100, 300, 200), fill=(*RED, 255))
@@ -445,3 +468,18 @@ def test_the_picture_include_escapes_the_alt_text(stored_picture):
     html = render_to_string("includes/picture.html", {"picture": stored_picture, "alt": alt})
     assert 'alt="Fish &amp; &quot;chips&quot; &lt;script&gt;alert(1)&lt;/script&gt;"' in html
     assert "<script>" not in html
+
+
+def test_an_image_fields_file_is_a_source(settings):
+    from django.core.files.storage import default_storage
+
+    from articles.models import Article
+
+    content = BytesIO()
+    red_square_at(0.5, 0.5, size=(800, 600)).save(content, "JPEG")
+    name = default_storage.save("articles/2026/12/Qw3/harbour.jpg", ContentFile(content.getvalue()))
+    made = rendition(Source(Article(lead_image=name).lead_image, 800, 600), width=480, ratio="1:1")
+    assert (made.width, made.height) == (480, 480)
+    assert made.name.startswith("renditions/articles/2026/12/Qw3/harbour-1x1-480w-")
+    assert made.url == f"{settings.MEDIA_URL}{made.name}"
+    assert (settings.MEDIA_ROOT / made.name).is_file()
