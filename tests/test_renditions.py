@@ -347,6 +347,21 @@ def test_the_storage_is_the_truth_when_the_process_forgets(storage):
     assert storage.exists(made.name)
 
 
+def test_a_rendition_that_failed_to_save_is_made_on_the_next_call(storage, monkeypatch):
+    source = Source(store(storage, red_square_at(0.5, 0.5)), 2400, 1600)
+    save = storage._save
+
+    def full_disk(name, content):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(storage, "_save", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        rendition(source, width=480)
+    monkeypatch.setattr(storage, "_save", save)
+    made = rendition(source, width=480)
+    assert storage.exists(made.name)
+
+
 def test_a_new_focal_point_gives_new_crops_and_keeps_the_old_files(storage):
     file = store(storage, red_square_at(0.5, 0.5))
     before = rendition(Source(file, 2400, 1600, 0.2, 0.5), width=480, ratio="1:1")

@@ -6,19 +6,17 @@ once and kept in the source's storage.
     social_crops(source)["1:1"].url   # og:image, JSON-LD
     make_all(source)                  # the background job after an image is saved
 
-Built on imagekit's cache files: each rendition is an `ImageSpec` handed to an `ImageCacheFile`,
-so imagekit's cache file backend saves it and remembers per process which names exist
-(settings.IMAGEKIT_CACHE_BACKEND) while the storage stays the truth. Two parts are our own.
-Names: imagekit's namers hash pickled processors, so the spec names itself from the values that
-decide the pixels, stably across Python versions. Modes: pilkit's autoconvert flattens
-transparency for AVIF and drops LA's alpha without a background, so pixels are prepared here
-and the spec saves them as they are.
+Built on imagekit: each rendition is an `ImageSpec` handed to an `ImageCacheFile`, so its cache
+file backend saves it and remembers per process which names exist (IMAGEKIT_CACHE_BACKEND)
+while the storage stays the truth. Two parts are our own. Names: imagekit's namers hash pickled
+processors, so the spec names itself from the values that decide the pixels. Modes: pilkit's
+autoconvert flattens AVIF's transparency and drops LA's alpha, so pixels are prepared here.
 
-A rendition's name is `renditions/<source's folder>/<stem>-<ratio>-<width>w-<digest>.<ext>`,
-e.g. `renditions/media/2026/12/Xk3…/harbour-16x9-960w-3fa9c1e2b07d.avif`: the source's folder
-is random, so renditions are as hard to guess as the source; the digest covers the source's
-name, the crop box, the size, the format and its encoder settings, so a new focal point makes
-new files and pages cached with the old names keep working.
+Names are `renditions/<source's folder>/<stem>-<ratio>-<width>w-<digest>.<ext>`, e.g.
+`renditions/media/2026/12/Xk3…/harbour-16x9-960w-3fa9c1e2b07d.avif`: the source's folder is
+random, so renditions are as hard to guess; the digest covers the source's name, the crop box,
+the size, the format and its encoder settings, so a new focal point makes new files and pages
+cached with the old names keep working.
 
 `Source.width` and `height` are the picture's size as shown, after EXIF orientation
 (`oriented_size` reads it from a file's header): crops and sizes are planned from them without
@@ -29,12 +27,14 @@ import hashlib
 import json
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from io import BytesIO
 from typing import Any
 
 from imagekit.cachefiles import ImageCacheFile
+from imagekit.cachefiles.backends import CacheFileState
 from imagekit.specs import ImageSpec
 from PIL import ExifTags, Image, ImageCms, ImageOps
 from pilkit.utils import save_image
@@ -128,7 +128,8 @@ def rendition(
     return _make(source, [_plan(source, width, ratio, format)])[0]
 
 
-def picture(source: Source, *, ratio: str | None = None, widths=WIDTHS) -> Picture:
+def picture(source: Source, *, ratio: str | None = None, widths: Iterable[int] = WIDTHS) -> Picture:
+    """The AVIF, WebP and JPEG renditions a <picture> offers, made now where they are missing."""
     box = crop_box(source.width, source.height, ratio, source.focal_x, source.focal_y)
     # A narrower source gives its own width once, instead of the wider widths it cannot fill.
     used = sorted({min(width, box[2] - box[0]) for width in widths})
@@ -280,7 +281,13 @@ def _make(source: Source, plans: list[_Plan]) -> list[Rendition]:
     for plan in plans:
         if plan.name not in made:
             file = ImageCacheFile(_RenditionSpec(source, plan, decoded))
-            file.generate()  # a no-op when the backend knows, or the storage says, it exists
+            try:
+                file.generate()  # a no-op when the backend knows, or the storage says, it exists
+            except Exception:
+                # imagekit leaves the name marked "generating" for IMAGEKIT_CACHE_TIMEOUT (ever,
+                # by default): this process would never try again, and say the file exists.
+                file.cachefile_backend.set_state(file, CacheFileState.DOES_NOT_EXIST)
+                raise
             made[plan.name] = Rendition(
                 url=file.storage.url(plan.name),
                 name=plan.name,
