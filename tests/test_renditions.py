@@ -298,19 +298,28 @@ def test_avif_and_webp_keep_transparency(storage, format):
     assert image.getpixel((200, 150))[3] == 255
 
 
-def test_grey_see_through_palette_and_cmyk_pictures_become_rgb_or_rgba(storage):
-    grey = Image.new("LA", (100, 100), (90, 0))
-    grey.putpixel((50, 50), (90, 255))
-    cmyk = Image.new("CMYK", (100, 100), (0, 255, 255, 0))
-    palette = Image.new("RGB", (100, 100), RED).convert("P")
-    cases = [(grey, "PNG", "RGBA"), (cmyk, "JPEG", "RGB"), (palette, "PNG", "RGB")]
-    for image, pillow_format, mode in cases:
-        file = store(
-            storage, image, filename=f"picture.{pillow_format.lower()}", format=pillow_format
-        )
-        made = opened(storage, rendition(Source(file, 100, 100), width=100, format="webp"))
-        assert made.mode == mode, image.mode
-    assert is_close(made.getpixel((50, 50)), RED)
+def grey_with_one_opaque_pixel():
+    image = Image.new("LA", (100, 100), (90, 0))
+    image.putpixel((50, 50), (90, 255))
+    return image
+
+
+@pytest.mark.parametrize(
+    ("image", "pillow_format", "mode", "centre"),
+    [
+        (grey_with_one_opaque_pixel(), "PNG", "RGBA", (90, 90, 90)),
+        (Image.new("CMYK", (100, 100), (0, 255, 255, 0)), "JPEG", "RGB", (255, 0, 0)),
+        (Image.new("RGB", (100, 100), RED).convert("P"), "GIF", "RGB", RED),
+    ],
+    ids=["grey-with-alpha", "cmyk", "palette"],
+)
+def test_grey_palette_and_cmyk_pictures_become_rgb_or_rgba(
+    storage, image, pillow_format, mode, centre
+):
+    file = store(storage, image, filename=f"picture.{pillow_format.lower()}", format=pillow_format)
+    made = opened(storage, rendition(Source(file, 100, 100), width=100, format="webp"))
+    assert made.mode == mode
+    assert is_close(made.getpixel((50, 50)), centre)
 
 
 def test_an_animated_gif_gives_its_first_frame(storage):
