@@ -5,7 +5,6 @@ another language is shown in its published translation into this one where there
 """
 
 import json
-import mimetypes
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -31,6 +30,30 @@ from .validators import xml_text
 
 MAX_ITEMS = 50
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
+MEDIA_RSS = "http://search.yahoo.com/mrss/"
+
+
+def add_media_content(handler, picture: dict | None) -> None:
+    """The lead picture as Media RSS's <media:content>, with its caption and credit."""
+    if not picture:
+        return
+    attributes = {
+        "url": picture["url"],
+        "medium": "image",
+        "type": picture["mime_type"],
+        "width": str(picture["width"]),
+        "height": str(picture["height"]),
+    }
+    handler.startElement("media:content", attributes)
+    if picture["caption"]:
+        handler.addQuickElement("media:description", picture["caption"], {"type": "plain"})
+    if picture["alt"]:
+        handler.addQuickElement("media:text", picture["alt"], {"type": "plain"})
+    if picture["credit"]:
+        handler.addQuickElement("media:credit", picture["credit"])
+    if picture["copyright"]:
+        handler.addQuickElement("media:copyright", picture["copyright"])
+    handler.endElement("media:content")
 
 
 class RssWriter(SimplerXMLGenerator):
@@ -73,17 +96,22 @@ class RssFeed(feedgenerator.Rss201rev2Feed):
         handler.endElement("rss")
 
     def rss_attributes(self):
-        return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE}
+        return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE, "xmlns:media": MEDIA_RSS}
 
     def add_item_elements(self, handler, item):
         # Django writes the first author (item_author_name) as <dc:creator>; the others follow.
         super().add_item_elements(handler, item)
         for author in item["authors"][1:]:
             handler.addQuickElement("dc:creator", author["name"])
+        add_media_content(handler, item["picture"])
 
 
 class AtomFeed(feedgenerator.Atom1Feed):
-    """Atom with one <author> per author, the standfirst as summary, the full text as content."""
+    """Atom with one <author> per author, the standfirst as summary, the full text as content,
+    and the lead picture with its credit (Media RSS)."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:media": MEDIA_RSS}
 
     def add_item_elements(self, handler, item):
         # Atom's <summary type="html">: the standfirst is plain text, so it goes out escaped.
@@ -95,6 +123,7 @@ class AtomFeed(feedgenerator.Atom1Feed):
             handler.addQuickElement("uri", author["url"])
             handler.endElement("author")
         handler.addQuickElement("content", item["description"], {"type": "html"})
+        add_media_content(handler, item["picture"])
 
 
 class JsonFeed(feedgenerator.SyndicationFeed):
@@ -191,7 +220,7 @@ def absolute(url: str, request) -> str:
     return url if "://" in url else absolute_url(url, request)
 
 
-def content_html(reader: ReaderArticle) -> str:
+def content_html(reader: ReaderArticle, request) -> str:
     """The full text, then every correction and update as "Correction (date): text"."""
     notes = format_html_join(
         "",
@@ -205,7 +234,8 @@ def content_html(reader: ReaderArticle) -> str:
             for correction in reader.corrections
         ),
     )
-    body = mark_safe(reader.body_html)  # sanitised when saved
+    # Sanitised when saved; pictures' addresses absolute, as feed readers need them.
+    body = mark_safe(reader.body_html_absolute(lambda url: absolute(url, request)))
     if not notes:
         return body
     return body + format_html('<aside class="corrections">{}</aside>', notes)
@@ -279,8 +309,8 @@ class ArticleFeed(Feed):
         return absolute(reader.canonical_url, request)
 
     def item_description(self, entry):
-        reader, _request = entry
-        return content_html(reader)
+        reader, request = entry
+        return content_html(reader, request)
 
     def item_pubdate(self, entry):
         reader, _request = entry
@@ -311,25 +341,45 @@ class ArticleFeed(Feed):
         reader, _request = entry
         return [tag.name for tag in reader.tags]
 
-    def item_enclosures(self, entry):
+    @staticmethod
+    def picture(entry) -> dict | None:
+        """The lead picture's 16:9 crop (as on social cards), with its texts and credit."""
         reader, request = entry
         if reader.image is None:
-            return []
+            return None
+        image, wide = reader.image, reader.image.crops["16:9"]
         try:
-            length = reader.image.file.size
-        except OSError:  # the file is missing from storage; the feed still goes out
+            length = reader.image.image.file.storage.size(wide.name)
+        except OSError:  # missing from storage; the feed still goes out
             length = 0
-        mime_type = mimetypes.guess_type(reader.image.name)[0] or "application/octet-stream"
+        return {
+            "url": absolute(wide.url, request),
+            "mime_type": wide.mime_type,
+            "width": wide.width,
+            "height": wide.height,
+            "length": length,
+            "alt": image.alt,
+            "caption": image.caption,
+            "credit": image.credit,
+            "copyright": image.copyright_notice,
+        }
+
+    def item_enclosures(self, entry):
+        picture = self.picture(entry)
+        if picture is None:
+            return []
         return [
-            feedgenerator.Enclosure(absolute(reader.image.url, request), str(length), mime_type)
+            feedgenerator.Enclosure(picture["url"], str(picture["length"]), picture["mime_type"])
         ]
 
     def item_extra_kwargs(self, entry):
-        reader, request = entry
+        reader, _request = entry
+        picture = self.picture(entry)
         return {
             "authors": self.authors(entry),
             "summary": reader.standfirst,
-            "image": absolute(reader.image.url, request) if reader.image else None,
+            "image": picture["url"] if picture else None,
+            "picture": picture,
             "language": reader.text_language,
         }
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 # Pillow's names of the formats browsers show everywhere; SVG is not among them (it can carry
 # script), nor are TIFF, BMP, PSD or EPS.
@@ -96,3 +96,14 @@ def validate_image(value) -> None:
         file.validated_image = True
     finally:
         file.seek(0)
+
+
+def oriented_size(file) -> tuple[int, int]:
+    """The width and height of the picture in an open `file` as shown, from its header alone."""
+    file.seek(0)
+    image = Image.open(file)
+    width, height = image.size
+    # Orientations 5 to 8 turn the picture a quarter.
+    if image.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8):
+        return height, width
+    return width, height

@@ -1,10 +1,112 @@
 """Markdown to safe HTML for readers: CommonMark rendering, then an allow-list sanitiser."""
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import nh3
+from django.utils.html import escape
 from markdown_it import MarkdownIt
+
+# A library image, a gallery or an embed, alone on its line (see README, "Pictures and embeds"):
+#   [[image kim-putin-beijing]]
+#   [[image kim-putin-beijing | caption: Kim and Putin in Beijing | credit: Jane Doe / Reuters]]
+#   [[gallery parade-1, parade-2, parade-3 | caption: The parade]]
+#   [[embed https://www.youtube.com/watch?v=…]]
+MEDIA_KINDS = ("image", "gallery", "embed")
+MEDIA_OPTIONS = ("caption", "alt", "credit")
+_MEDIA_LINE = re.compile(r"\[\[(?P<kind>[a-z]+)[ \t]+(?P<rest>[^\n]*?)[ \t]*\]\]")
+# How a reference travels in body_html until reading.py shows it: an empty <figure>.
+MEDIA_ATTRIBUTES = {
+    "kind": "data-media",
+    "targets": "data-targets",
+    "caption": "data-caption",
+    "alt": "data-alt",
+    "credit": "data-credit",
+}
+
+
+@dataclass(frozen=True)
+class MediaReference:
+    """What one [[…]] line asks for: its kind, the image references or embed address, and the
+    texts given for this use only ("" where the library's apply)."""
+
+    kind: str
+    targets: tuple[str, ...]
+    caption: str = ""
+    alt: str = ""
+    credit: str = ""
+    line: int = 0  # counted from 1, for error messages
+
+
+class MediaSyntaxError(ValueError):
+    """A [[…]] line that is not a media reference: its kind or an option is unknown."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+def parse_media_line(text: str, line: int = 0) -> MediaReference | None:
+    """The reference on `text` (one line), None if it is not a [[…]] line at all."""
+    match = _MEDIA_LINE.fullmatch(text.strip())
+    if match is None:
+        return None
+    kind = match["kind"]
+    first, *options = (part.strip() for part in match["rest"].split("|"))
+    if kind not in MEDIA_KINDS:
+        raise MediaSyntaxError(f"unknown kind {kind!r}", line)
+    if kind == "gallery":
+        targets = tuple(target for target in re.split(r"[\s,]+", first) if target)
+    else:
+        targets = (first,) if first else ()
+    if not targets:
+        raise MediaSyntaxError(f"{kind} without a reference", line)
+    texts = {}
+    for option in options:
+        name, colon, value = option.partition(":")
+        name = name.strip().lower()
+        if not colon or name not in MEDIA_OPTIONS:
+            raise MediaSyntaxError(f"unknown option {name!r}", line)
+        texts[name] = " ".join(value.split())
+    return MediaReference(kind, targets, line=line, **texts)
+
+
+def _media_block(state, start_line, end_line, silent):
+    if state.sCount[start_line] - state.blkIndent >= 4:  # an indented code block
+        return False
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    text = state.src[start : state.eMarks[start_line]]
+    if not text.startswith("[["):
+        return False
+    try:
+        reference = parse_media_line(text, start_line + 1)
+    except MediaSyntaxError:
+        return False  # shown as the text it is; the desk's form says what is wrong
+    if reference is None:
+        return False
+    if not silent:
+        token = state.push("media", "figure", 0)
+        token.meta = {"reference": reference}
+        token.map = [start_line, start_line + 1]
+    state.line = start_line + 1
+    return True
+
+
+def _render_media(renderer, tokens, index, options, env):
+    reference = tokens[index].meta["reference"]
+    values = {
+        "kind": reference.kind,
+        "targets": " ".join(reference.targets),
+        "caption": reference.caption,
+        "alt": reference.alt,
+        "credit": reference.credit,
+    }
+    attributes = "".join(
+        f' {MEDIA_ATTRIBUTES[name]}="{escape(value)}"' for name, value in values.items() if value
+    )
+    return f"<figure{attributes}></figure>\n"
+
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "del", "em", "figcaption", "figure",
@@ -14,6 +116,8 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
+    # Only the media rule below writes these: raw HTML in a body is shown as text.
+    "figure": set(MEDIA_ATTRIBUTES.values()),
     "img": {"src", "alt", "title"},
     "ol": {"start"},
     "td": {"align"},
@@ -22,6 +126,10 @@ ALLOWED_ATTRIBUTES = {
 
 # Raw HTML in the source is shown as text, never passed through; the sanitiser is the second lock.
 _markdown = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+_markdown.block.ruler.before(
+    "paragraph", "media", _media_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+)
+_markdown.add_render_rule("media", _render_media)
 
 
 def _demote_h1(tokens):
@@ -43,6 +151,24 @@ def render_markdown(source: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def media_references(source: str) -> list[MediaReference]:
+    """Every media reference a body shows, in order (not those inside code)."""
+    tokens = _markdown.parse(source or "")
+    return [token.meta["reference"] for token in tokens if token.type == "media"]
+
+
+def media_syntax_errors(source: str) -> list[MediaSyntaxError]:
+    """The [[…]] lines of a body that look like media references but are not valid ones."""
+    errors = []
+    for number, line in enumerate((source or "").splitlines(), start=1):
+        if line.strip().startswith("[[") and line.strip().endswith("]]"):
+            try:
+                parse_media_line(line, number)
+            except MediaSyntaxError as error:
+                errors.append(error)
+    return errors
 
 
 SENTENCE_LIMIT = 300

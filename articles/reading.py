@@ -4,7 +4,7 @@ Pages, feeds, sitemaps, search results, JSON-LD and OpenGraph all show an articl
 its text in L where a published translation into L exists (else the original's, with a notice),
 the address of that page and of its other language versions, when it was published and last
 modified, the corrections readers are shown, bylines with roles, its section's name in L, its
-tags and its lead image. `ReaderArticle` answers each of these from rows fetched once by
+tags and its lead picture. `ReaderArticle` answers each of these from rows fetched once by
 `for_readers()`; nothing here changes or dresses a model instance.
 
     articles = for_readers(Article.objects.published(), "de", page=True)
@@ -25,6 +25,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest
 
 from .languages import site_languages, url_language
+from .media.figures import Figure, Media, expand, figure, placeholders
 from .models import (
     Article,
     ArticleTranslation,
@@ -32,6 +33,7 @@ from .models import (
     Byline,
     Correction,
     CorrectionKind,
+    MediaImage,
     Section,
     article_page_url,
     correction_rows,
@@ -77,9 +79,13 @@ def for_readers(
         to_attr=None if page else "reader_bylines",
     )
     articles = (
-        articles.select_related("section")
+        articles.select_related("section", "lead_picture")
         .prefetch_related(bylines)
-        .annotate(section_local_name=local_text(Section, "name", language, owner="section_id"))
+        .annotate(
+            section_local_name=local_text(Section, "name", language, owner="section_id"),
+            lead_local_alt=local_text(MediaImage, "alt", language, owner="lead_picture_id"),
+            lead_local_caption=local_text(MediaImage, "caption", language, owner="lead_picture_id"),
+        )
     )
     if tags:
         articles = articles.prefetch_related("tags")
@@ -117,21 +123,6 @@ def reader_translation(language: str, translations=None, lookup: str = "translat
         queryset=translations.readable_in(language).order_by(),
         to_attr="reader_translations",
     )
-
-
-@dataclass(frozen=True)
-class ReaderImage:
-    """The lead image as readers get it."""
-
-    url: str
-    name: str
-    width: int | None
-    height: int | None
-    alt: str
-    caption: str
-    credit: str
-    srcset: str
-    file: object  # the stored file, for its size
 
 
 @dataclass(frozen=True)
@@ -186,9 +177,33 @@ class ReaderArticle:
         """The standfirst, or the body's opening sentence: teasers and descriptions."""
         return self.text.summary
 
-    @property
+    @cached_property
     def body_html(self) -> str:
-        return self.text.body_html
+        """The body with its pictures, galleries and embeds, captions in the text's language."""
+        return expand(self.text.body_html, self.text_language, media=self._body_media)
+
+    def body_html_absolute(self, absolute) -> str:
+        """The body for readers elsewhere (feeds): every address absolute."""
+        return expand(
+            self.text.body_html, self.text_language, media=self._body_media, absolute=absolute
+        )
+
+    @cached_property
+    def _body_media(self) -> Media | None:
+        references = placeholders(self.text.body_html)
+        return Media.fetch(references, self.text_language) if references else None
+
+    @cached_property
+    def body_pictures(self) -> list[Figure]:
+        """The pictures the body shows (alone or in galleries), each once, in order."""
+        media, pictures, seen = self._body_media, [], set()
+        for reference in placeholders(self.text.body_html) if media else ():
+            for slug in () if reference.kind == "embed" else reference.targets:
+                shown = media.figure(slug, self.text_language, reference)
+                if slug not in seen and shown:
+                    seen.add(slug)
+                    pictures.append(shown)
+        return pictures
 
     @property
     def text_language(self) -> str:
@@ -349,21 +364,16 @@ class ReaderArticle:
     # The picture -----------------------------------------------------------------------------
 
     @cached_property
-    def image(self) -> ReaderImage | None:
-        article = self.article
-        if not article.lead_image:
+    def image(self) -> Figure | None:
+        """The lead picture, with its texts in the language of the text shown."""
+        picture = self.article.lead_picture
+        if picture is None:
             return None
-        return ReaderImage(
-            url=article.lead_image.url,
-            name=article.lead_image.name,
-            width=article.lead_image_width,
-            height=article.lead_image_height,
-            alt=article.lead_image_alt,
-            caption=article.lead_image_caption,
-            credit=article.lead_image_credit,
-            srcset=article.lead_image_srcset,
-            file=article.lead_image,
-        )
+        if hasattr(self.article, "lead_local_alt"):  # fetched by for_readers()
+            picture.local_alt = self.article.lead_local_alt
+            picture.local_caption = self.article.lead_local_caption
+            picture.local_language = self.language
+        return figure(picture, self.text_language)
 
 
 def fetch_tags(readers) -> None:

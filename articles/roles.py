@@ -51,6 +51,10 @@ REPORTERS = Role(
             *may("articles.byline", *CRUD),
             *may("articles.author", "add", "change", "view"),
             *may("articles.authortranslation", *CRUD),
+            # The library: they add and describe pictures; deleting one is an editor's call.
+            *may("articles.mediaimage", "add", "change", "view"),
+            *may("articles.mediaimagetranslation", *CRUD),
+            *may("articles.embed", "view"),
             *may("articles.section", "view"),
             *may("articles.articletranslation", "view"),
             *may("articles.correction", "view"),
@@ -79,6 +83,9 @@ EDITORS = Role(
             *may("articles.sectiontranslation", *CRUD),
             *may("articles.author", *CRUD),
             *may("articles.authortranslation", *CRUD),
+            *may("articles.mediaimage", *CRUD),
+            *may("articles.mediaimagetranslation", *CRUD),
+            *may("articles.embed", "view", "change", "delete"),
             *may("articles.statuschange", "view"),
             *may("taggit.tag", *CRUD),
         }
@@ -92,6 +99,10 @@ TRANSLATORS = Role(
         {
             *may("articles.articletranslation", "add", "change", "view"),
             *may("articles.article", "view"),
+            # They write the pictures' alt texts and captions in their language.
+            *may("articles.mediaimage", "view"),
+            *may("articles.mediaimagetranslation", "add", "change", "view"),
+            *may("articles.embed", "view"),
             *may("articles.author", "view"),
             *may("articles.section", "view"),
             *may("articles.correction", "view"),

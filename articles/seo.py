@@ -65,18 +65,33 @@ def default_image(request) -> dict:
 
 
 def lead_image(reader, request) -> dict | None:
-    """The article's lead image as {url, width, height, alt, caption, credit}, or None."""
+    """The article's card picture: its lead picture's 16:9 crop around the focal point, as
+    {url, width, height, alt, caption, credit}; None without a lead picture."""
     image = reader.image
     if image is None:
         return None
+    wide = image.crops["16:9"]
     return {
-        "url": _absolute(image.url, request),
-        "width": image.width,
-        "height": image.height,
+        "url": _absolute(wide.url, request),
+        "width": wide.width,
+        "height": wide.height,
         "alt": image.alt,
         "caption": image.caption,
         "credit": image.credit,
     }
+
+
+def image_objects(reader, request) -> list[dict]:
+    """Every picture the article shows, as schema.org ImageObjects with the credit readers
+    see: the lead picture cropped to 16:9, 4:3 and 1:1 (what search engines ask for), then
+    the pictures in its body."""
+    objects = []
+    if reader.image is not None:
+        objects += [
+            _image_object(reader.image, crop, request) for crop in reader.image.crops.values()
+        ]
+    objects += [_image_object(shown, None, request) for shown in reader.body_pictures]
+    return objects
 
 
 def _headline(reader) -> str:
@@ -112,16 +127,38 @@ def _person(author, request) -> dict:
     }
 
 
-def _image_object(image: dict) -> dict:
-    data = {"@type": "ImageObject", "url": image["url"]}
-    if image.get("width") and image.get("height"):
-        data |= {"width": image["width"], "height": image["height"]}
-    if image.get("caption"):
-        data["caption"] = collapse_whitespace(image["caption"])
-    if image.get("credit"):
-        data["creditText"] = image["credit"]
-        data["copyrightNotice"] = image["credit"]
+def _image_object(image, rendition, request) -> dict:
+    """A picture (media.figures.Figure; `rendition` one of its crops, else the picture as
+    shown) as a schema.org ImageObject: its address and size, caption, and rights."""
+    shown = rendition or image
+    data = {
+        "@type": "ImageObject",
+        "url": _absolute(shown.url, request),
+        "contentUrl": _absolute(shown.url, request),
+        "width": shown.width,
+        "height": shown.height,
+    }
+    rights = {
+        "caption": collapse_whitespace(image.caption),
+        "creditText": image.credit,
+        "copyrightNotice": image.copyright_notice,
+        "license": image.license_url,
+        "acquireLicensePage": image.acquire_license_url,
+    }
+    data |= {key: value for key, value in rights.items() if value}
+    if image.creator:
+        data["creator"] = {"@type": "Person", "name": image.creator}
     return data
+
+
+def _default_image_object(request) -> dict:
+    image = default_image(request)
+    return {
+        "@type": "ImageObject",
+        "url": image["url"],
+        "width": image["width"],
+        "height": image["height"],
+    }
 
 
 def _people(reader, request) -> dict:
@@ -187,7 +224,7 @@ def news_article(reader, request) -> dict:
         data["datePublished"] = iso_datetime(reader.published_at)
     if reader.modified_at is not None:
         data["dateModified"] = iso_datetime(reader.modified_at)
-    data["image"] = _image_object(lead_image(reader, request) or default_image(request))
+    data["image"] = image_objects(reader, request) or _default_image_object(request)
     data["articleSection"] = section
     if keywords := [tag.name for tag in reader.tags]:
         data["keywords"] = keywords

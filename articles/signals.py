@@ -11,10 +11,13 @@ from taggit.models import Tag
 
 from . import cache
 from .cache import fanout
+from .media.library import measure, record_uses
 from .models import (
     Article,
     ArticleTranslation,
     Correction,
+    MediaImage,
+    MediaUse,
     SlugRedirect,
     Status,
 )
@@ -38,6 +41,29 @@ def mark_translations_stale(sender, instance, raw=False, update_fields=None, **k
     instance.translations.filter(is_stale=False).exclude(
         source_digest=instance.content_digest
     ).update(is_stale=True)
+
+
+@receiver(post_save, sender=Article)
+@receiver(post_save, sender=ArticleTranslation)
+def record_media_uses(sender, instance, raw=False, update_fields=None, **kwargs):
+    """Which library images and embeds the article shows, from its texts (media/library.py)."""
+    if update_fields is not None and not {"body", "lead_picture"} & set(update_fields):
+        return
+    record_uses(instance if sender is Article else instance.article)
+
+
+@receiver(pre_save, sender=MediaImage)
+def measure_picture(sender, instance, raw=False, **kwargs):
+    measure(instance, loading=raw)
+
+
+@receiver(pre_save, sender=MediaUse)
+def restored_use_replaces_derived_one(sender, instance, raw=False, **kwargs):
+    # A backup restores uses the article's own load already derived: keep the backup's row.
+    if raw:
+        MediaUse.objects.filter(
+            article_id=instance.article_id, image_id=instance.image_id, embed_id=instance.embed_id
+        ).exclude(pk=instance.pk).delete()
 
 
 @receiver(post_save, sender=Correction)

@@ -16,6 +16,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from articles.media.providers import DEFAULT_MASTODON_INSTANCES, frame_sources
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -318,6 +320,8 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 # `python3 -m newsroom run`, which sets it. Production serves MEDIA_ROOT from its web server.
 SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", False)
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+# The files of the media library's pictures that fixtures carry, under their stored names.
+FIXTURE_MEDIA_DIR = BASE_DIR / "fixtures" / "media"
 # dumpdata keeps times to the microsecond, so a backup gives back exactly what it was given.
 SERIALIZATION_MODULES = {"json": "articles.fixture_json"}
 
@@ -351,6 +355,13 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Embeds (articles/media/embeds.py): how long saving an article waits for a provider's oEmbed
+# answer, and the Mastodon instances whose posts editors may embed.
+OEMBED_TIMEOUT = env_int("DJANGO_OEMBED_TIMEOUT", 5)
+OEMBED_MASTODON_INSTANCES = env_list(
+    "DJANGO_OEMBED_MASTODON_INSTANCES", list(DEFAULT_MASTODON_INSTANCES)
+)
+
 # Content-Security-Policy (django-csp), on every response. No inline script anywhere: scripts
 # are static files (script-src 'self'); JSON-LD blocks are data, not script, and CSP leaves
 # them alone. No inline styles either, except the self-contained 500 page's <style> block,
@@ -362,6 +373,9 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF, *inline_style_hashes(BASE_DIR / "templates" / "500.html")],
         # Editors' Markdown may show images from other sites (markdown.py allows https: ones).
         "img-src": [SELF, "data:", "https:"],
+        # Third-party frames only from the embed providers, and only after a reader's click
+        # (templates/includes/embed.html); nothing else may be framed.
+        "frame-src": frame_sources(OEMBED_MASTODON_INSTANCES),
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],

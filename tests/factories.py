@@ -53,3 +53,30 @@ def make_staff(group_name: str, username: str | None = None, **fields) -> User:
     )
     user.groups.add(Group.objects.get(name=group_name))
     return user
+
+
+def picture_file(width=1600, height=900, name="photo.jpg", colour=(120, 60, 30)):
+    """An uploaded JPEG of `width` × `height` pixels, made here (no file on disk)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def make_image(**fields):
+    """A library picture with alt text and a credit, ready to publish, unless told otherwise."""
+    from articles.models import MediaImage
+
+    n = next(_sequence)
+    fields.setdefault("title", f"Picture {n}")
+    fields.setdefault("slug", f"picture-{n}")
+    fields.setdefault("alt", f"What picture {n} shows")
+    fields.setdefault("caption", f"Caption of picture {n}.")
+    fields.setdefault("credit", f"Photographer {n} / Agency")
+    if "file" not in fields:
+        fields["file"] = picture_file()
+    return MediaImage.objects.create(**fields)

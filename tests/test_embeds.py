@@ -520,7 +520,7 @@ def test_the_provider_list_imports_nothing_from_django():
 
 def test_every_shape_the_script_chooses_is_styled():
     script = (STATIC / "embeds.js").read_text()
-    styles = (STATIC / "embeds.css").read_text()
+    styles = (STATIC / "site.css").read_text()
 
     shapes = set(re.findall(r'"(embed--[\w-]+)"', script)) - {"embed--loaded"}
     assert shapes == {"embed--16x9", "embed--4x3", "embed--square", "embed--tall"}

@@ -12,13 +12,13 @@ from django.template.loader import render_to_string
 from django.test.html import parse_html
 from PIL import ExifTags, Image, ImageCms, ImageDraw
 
+from articles.images import oriented_size
 from articles.media.renditions import (
     RATIOS,
     WIDTHS,
     Source,
     crop_box,
     make_all,
-    oriented_size,
     picture,
     rendition,
     social_crops,

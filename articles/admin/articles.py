@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from .. import editorial, search
 from ..editorial import workflow
 from ..markdown import render_markdown
+from ..media.figures import expand
 from ..models import (
     Article,
     ArticleTranslation,
@@ -130,7 +131,7 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.Mod
     search_fields = ["headline", "standfirst", "body", "slug", "bylines__author__name"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "related_articles"]
+    autocomplete_fields = ["section", "related_articles", "lead_picture"]
     inlines = [BylineInline, CorrectionInline, ArticleTranslationInline]
     actions = ["submit_for_review", "publish_now", "withdraw"]
     readonly_fields = [
@@ -154,13 +155,11 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.Mod
         (
             gettext_lazy("Lead image"),
             {
-                "fields": [
-                    "lead_image",
-                    "lead_image_alt",
-                    "lead_image_caption",
-                    "lead_image_credit",
-                ],
-                "classes": ["collapse"],
+                "fields": ["lead_picture"],
+                "description": gettext_lazy(
+                    "Choose a picture from the media library (+ adds one). Pictures inside the "
+                    "story go in the body: see “Insert a picture” below it."
+                ),
             },
         ),
         (
@@ -257,7 +256,10 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.Mod
             validate_body_length(text)
         except ValidationError as error:
             return JsonResponse({"error": error.messages[0]}, status=413)
-        return JsonResponse({"html": render_markdown(text), **writing_stats(text)})
+        language = request.POST.get("language") or settings.LANGUAGE_CODE
+        # Pictures and embeds as readers will see them (those already in the library).
+        html = expand(render_markdown(text), language)
+        return JsonResponse({"html": html, **writing_stats(text)})
 
     @admin.display(description=gettext_lazy("headline"), ordering="headline")
     def headline_column(self, article):

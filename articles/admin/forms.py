@@ -14,6 +14,7 @@ from ..diff import field_diffs
 from ..editorial import revisions, workflow
 from ..images import validate_image
 from ..languages import language_choices as known_language_choices
+from ..media import library
 from ..models import (
     Article,
     ArticleTranslation,
@@ -47,7 +48,7 @@ class NormalizedTextField(forms.CharField):
         return normalize_newlines(value) if value else value
 
 
-class LeadImageField(forms.ImageField):
+class UploadedImageField(forms.ImageField):
     """Django's image field, with validate_image first: the editor reads why a file was refused
     (not Pillow's "not an image" for a picture with too many pixels), and no file is decoded
     before its size is known to be within the limits."""
@@ -130,6 +131,14 @@ class DeskForm(LanguageChoiceForm):
                 or workflow.allowed(self.instance, value, self.user)
             ]
 
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if errors := library.reference_errors(body):
+            raise forms.ValidationError(errors, code="media_reference")
+        # An embed is fetched from its provider once, when it is first written in a body.
+        library.fetch_embeds(library.unknown_embeds(body))
+        return body
+
     def clean_version(self):
         # A new object starts at its default; an existing one is checked against the database.
         return self.cleaned_data.get("version") if self.instance.pk else self.instance.version
@@ -209,15 +218,11 @@ class ArticleForm(DeskForm):
             "tags",
             "related_articles",
             "unsigned",
-            "lead_image",
-            "lead_image_alt",
-            "lead_image_caption",
-            "lead_image_credit",
+            "lead_picture",
             "status",
             "published_at",
             "version",
         ]
-        field_classes = {"lead_image": LeadImageField}
 
     def clean_published_at(self):
         # The desk shows the time to the second; a time nobody touched keeps the stored one,

@@ -93,12 +93,7 @@ TEXT_ONLY_FIELDS = (
     | {
         "standfirst",
         "summary",
-        "lead_image",
-        "lead_image_width",
-        "lead_image_height",
-        "lead_image_alt",
-        "lead_image_caption",
-        "lead_image_credit",
+        "lead_picture",
         "unsigned",
         "is_stale",
     }
@@ -149,6 +144,11 @@ def _translation(translation, update_fields) -> set[str]:
     return keys if _text_only(update_fields) else keys | {LIST}
 
 
+def _users(medium) -> set[str]:
+    # The pages showing a picture or embed show an article's body: those of the articles using it.
+    return {f"body-{pk}" for pk in medium.uses.values_list("article_id", flat=True)}
+
+
 def _everything(row, update_fields) -> set[str]:
     # Sections are in every page's navigation.
     return {ALL}
@@ -177,6 +177,13 @@ DEPENDENCIES = (
     Dependency("articles.Author", lambda author, _f: {key(author), LIST}),
     Dependency("articles.AuthorTranslation", lambda text, _f: {f"author-{text.author_id}", LIST}),
     Dependency("taggit.Tag", lambda tag, _f: {key(tag), LIST, SEARCH}),
+    # The library: what a picture or embed looks like is read when a body is shown
+    # (media/figures.py). Which articles use which is derived from their bodies, whose own
+    # change renews their pages.
+    Dependency("articles.MediaImage", lambda image, _f: _users(image)),
+    Dependency("articles.MediaImageTranslation", lambda text, _f: _users(text.image)),
+    Dependency("articles.Embed", lambda embed, _f: _users(embed)),
+    Dependency("articles.MediaUse", lambda use, _f: set()),
     Dependency("articles.Section", _everything),
     Dependency("articles.SectionTranslation", _everything),
 )

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..media.library import missing_credits
 from ..models import (
     Article,
     ArticleTranslation,
@@ -169,9 +170,13 @@ def _event(obj, old_status, new_status, *, default="saved") -> str:
 
 
 def _check_publishable(obj) -> None:
-    if not isinstance(obj, Article) or obj.status != Status.PUBLISHED:
+    if obj.status != Status.PUBLISHED:
         return
-    if problems := workflow.publication_problems(obj):
+    if isinstance(obj, Article):
+        problems = workflow.publication_problems(obj)
+    else:
+        problems = missing_credits(obj.body, obj.language)
+    if problems:
         raise WorkflowError(" ".join(str(problem) for problem in problems))
 
 

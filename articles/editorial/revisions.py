@@ -20,7 +20,16 @@ from django.utils.translation import gettext as _
 from reversion.models import Revision, Version
 from taggit.models import Tag
 
-from ..models import Article, ArticleTranslation, Author, Byline, BylineRole, Section, TaggedArticle
+from ..models import (
+    Article,
+    ArticleTranslation,
+    Author,
+    Byline,
+    BylineRole,
+    MediaImage,
+    Section,
+    TaggedArticle,
+)
 from ..wording import fill
 
 reversion.register(Tag)
@@ -39,10 +48,7 @@ RESTORED_FIELDS = {
         "section_id",
         "language",
         "unsigned",
-        "lead_image",
-        "lead_image_alt",
-        "lead_image_caption",
-        "lead_image_credit",
+        "lead_picture_id",
     ],
     ArticleTranslation: ["headline", "slug", "standfirst", "body"],
 }
@@ -243,6 +249,14 @@ def _keep_what_cannot_come_back(article: Article) -> list[str]:
     if not Section.objects.filter(pk=article.section_id).exists():
         article.section_id = Article.objects.only("section").get(pk=article.pk).section_id
         notes.append(_("The old section no longer exists; the article stays in its section."))
+    picture = article.lead_picture_id
+    if picture is not None and not MediaImage.objects.filter(pk=picture).exists():
+        article.lead_picture_id = (
+            Article.objects.only("lead_picture").get(pk=article.pk).lead_picture_id
+        )
+        notes.append(
+            _("The old lead image is no longer in the library; the article keeps its own.")
+        )
     return notes
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..media.library import missing_credits
 from ..models import PUBLISHING_STATUSES, Article, ArticleTranslation, Status, StatusChange
 
 PUBLISH_PERMISSION = "articles.publish_article"
@@ -129,7 +130,7 @@ def publication_problems(article: Article, byline_count: int | None = None) -> l
         byline_count = article.bylines.count() if article.pk else 0
     if not byline_count and not article.unsigned:
         problems.append(_("Add at least one byline, or tick “unsigned” for an unsigned article."))
-    return problems
+    return problems + missing_credits(article.body, article.language)
 
 
 def record(obj, old_status, new_status, user, when=None) -> StatusChange | None:

@@ -19,8 +19,8 @@ the size, the format and its encoder settings, so a new focal point makes new fi
 cached with the old names keep working.
 
 `Source.width` and `height` are the picture's size as shown, after EXIF orientation
-(`oriented_size` reads it from a file's header): crops and sizes are planned from them without
-opening the file, and a source that disagrees is refused when it is decoded.
+(`images.oriented_size` reads it from a file's header): crops and sizes are planned from them
+without opening the file, and a source that disagrees is refused when it is decoded.
 """
 
 import hashlib
@@ -36,7 +36,7 @@ from typing import Any
 from imagekit.cachefiles import ImageCacheFile
 from imagekit.cachefiles.backends import CacheFileState
 from imagekit.specs import ImageSpec
-from PIL import ExifTags, Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageOps
 from pilkit.utils import save_image
 
 RATIOS = {"16:9": (16, 9), "4:3": (4, 3), "1:1": (1, 1)}
@@ -162,17 +162,6 @@ def make_all(source: Source) -> list[Rendition]:
     ]
     plans += [_plan(source, SOCIAL_WIDTH, ratio, "jpeg") for ratio in RATIOS]
     return list(dict.fromkeys(_make(source, plans)))
-
-
-def oriented_size(file) -> tuple[int, int]:
-    """The width and height of the picture in an open `file` as shown, from its header alone."""
-    file.seek(0)
-    image = Image.open(file)
-    width, height = image.size
-    # Orientations 5 to 8 turn the picture a quarter.
-    if image.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8):
-        return height, width
-    return width, height
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from .desk import (
     correction_rows,
     corrections_from_rows,
 )
+from .media import Embed, MediaImage, MediaImageTranslation, MediaUse
 from .translation import (
     ArticleTranslation,
     AuthorTranslation,
@@ -46,6 +47,10 @@ __all__ = [
     "BylineRole",
     "Correction",
     "CorrectionKind",
+    "Embed",
+    "MediaImage",
+    "MediaImageTranslation",
+    "MediaUse",
     "PublicationState",
     "Section",
     "SectionTranslation",

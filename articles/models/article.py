@@ -9,13 +9,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from imagekit.models import ImageSpecField
-from imagekit.processors import ResizeToFit
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from ..addresses import slug_url
-from ..images import validate_image
 from ..languages import url_language
 from ..markdown import opening_sentence, render_markdown
 from ..validators import (
@@ -45,10 +42,6 @@ class Status(models.TextChoices):
 
 # Moving into or out of these states is publishing; only holders of articles.publish_article may.
 PUBLISHING_STATUSES = frozenset({Status.PUBLISHED, Status.WITHDRAWN})
-
-
-RENDITION_WIDTHS = (480, 960, 1600)
-RENDITION = {"format": "JPEG", "options": {"quality": 82, "optimize": True}}
 
 
 class PublicationState(models.TextChoices):
@@ -212,9 +205,8 @@ def article_relations():
 
 
 def lead_image_path(article, filename: str) -> str:
-    """Where an uploaded lead image is stored: under a random folder, so that nobody can guess
-    the address of the image of an article that is not published yet (the web server or CDN
-    serves media without asking the site)."""
+    """Where lead images were uploaded before they moved to the media library (migration 0021);
+    migration 0014 still names it."""
     return f"articles/{timezone.now():%Y/%m}/{secrets.token_urlsafe(12)}/{filename}"
 
 
@@ -272,45 +264,18 @@ class Article(EditedRecord):
     tags = TaggableManager(
         through="TaggedArticle", blank=True, verbose_name=_("tags"), help_text=_("Comma-separated.")
     )
-    lead_image = models.ImageField(
-        _("lead image"),
-        upload_to=lead_image_path,
+    # Not `lead_image`: revisions from before the library keep a file name under that name.
+    lead_picture = models.ForeignKey(
+        "articles.MediaImage",
+        verbose_name=_("lead image"),
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        max_length=255,
-        width_field="lead_image_width",
-        height_field="lead_image_height",
-        validators=[validate_image],
-        help_text=_("A JPEG, PNG, WebP or GIF picture."),
-    )
-    # Narrower copies for srcset, made on save (settings.IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY).
-    lead_image_480 = ImageSpecField(
-        source="lead_image", processors=[ResizeToFit(480, upscale=False)], **RENDITION
-    )
-    lead_image_960 = ImageSpecField(
-        source="lead_image", processors=[ResizeToFit(960, upscale=False)], **RENDITION
-    )
-    lead_image_1600 = ImageSpecField(
-        source="lead_image", processors=[ResizeToFit(1600, upscale=False)], **RENDITION
-    )
-    # Stored so pages reserve the image's space before it loads (no layout shift).
-    lead_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    lead_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    lead_image_alt = models.CharField(
-        _("alt text"),
-        validators=[validate_plain_text],
-        max_length=300,
-        blank=True,
-        help_text=_("What the picture shows, for readers who cannot see it."),
-    )
-    lead_image_caption = models.TextField(
-        _("caption"), validators=[validate_plain_text], blank=True
-    )
-    lead_image_credit = models.CharField(
-        _("credit"),
-        validators=[validate_plain_text],
-        max_length=200,
-        blank=True,
-        help_text=_('Photographer / agency, e.g. "dpa".'),
+        related_name="leads",
+        help_text=_(
+            "The picture at the top of the article, from the media library: its alt text, "
+            "caption and credit are the library's."
+        ),
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
@@ -374,6 +339,9 @@ class Article(EditedRecord):
     def natural_key(self):
         return (self.slug,)
 
+    # Dumped after the library, so that a fixture's articles find the pictures they show.
+    natural_key.dependencies = ["articles.mediaimage", "articles.embed"]
+
     def refresh_derived_fields(self):
         """Render the reader HTML and fingerprint the text; runs on every save, fixtures too."""
         self.standfirst, self.body = (
@@ -383,18 +351,6 @@ class Article(EditedRecord):
         self.body_html = render_markdown(self.body)
         self.summary = " ".join(self.standfirst.split()) or opening_sentence(self.body_html)
         self.content_digest = text_digest(self.headline, self.standfirst, self.body)
-
-    @property
-    def lead_image_srcset(self) -> str:
-        """The lead image at the rendition widths narrower than itself, and itself."""
-        if not self.lead_image or not self.lead_image_width:
-            return ""
-        candidates = [
-            f"{getattr(self, f'lead_image_{width}').url} {width}w"
-            for width in RENDITION_WIDTHS
-            if width < self.lead_image_width
-        ]
-        return ", ".join([*candidates, f"{self.lead_image.url} {self.lead_image_width}w"])
 
     def is_scheduled(self, now=None):
         return (

@@ -46,6 +46,14 @@ def staff_user_field(verbose_name, **options):
     )
 
 
+class WebAddressField(models.URLField):
+    """A URL field whose form takes an address typed without a scheme as https://, as Django
+    6.0 will; until then it warns on every form built from a plain URLField."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 class MomentInRange(models.CheckConstraint):
     """A time in the range validate_moment() allows, checked by the database on every write.
 

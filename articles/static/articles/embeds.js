@@ -30,17 +30,21 @@
     frame.setAttribute("loading", "lazy");
     frame.setAttribute("allow", "fullscreen; encrypted-media; picture-in-picture");
     frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
-    frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-popups allow-presentation");
+    frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox allow-presentation");
     frame.src = src;
 
-    // The link to the original stays, under the frame, for readers whose frame fails to load.
-    const caption = document.createElement("figcaption");
+    // The link to the original stays, under the frame, for readers whose frame fails to load;
+    // after the editor's caption, if the article gave one.
+    const given = figure.querySelector("figcaption.embed__caption");
+    const caption = given || document.createElement("figcaption");
     caption.className = "embed__caption";
+    if (given) caption.append(" · ");
     if (link) caption.append(link.cloneNode(true));
     if (source) caption.append(" · ", source.textContent.trim());
 
     figure.classList.add("embed--loaded", ratioClass(figure.dataset.embedRatio));
-    card.replaceWith(frame, caption);
+    if (given) card.replaceWith(frame);
+    else card.replaceWith(frame, caption);
     frame.focus();
   }
 
