@@ -14,7 +14,12 @@ so a worker that stops or dies loses nothing.
 The jobs:
 
 - purge_pages(keys): drop the pages carrying any of `keys` from the CDN (cache.py enqueues it
-  on commit). Webhooks, feed pings and e-mail will go on the same queue the same way.
+  on commit).
+- make_renditions(image_pk): make every rendition of a library picture (AVIF, WebP, JPEG, the
+  crops around its focal point) once it is saved, so that no reader waits for one
+  (signals.py enqueues it on commit; a page still makes any that are missing).
+
+Webhooks, feed pings and e-mail will go on the same queue the same way.
 """
 
 import json
@@ -42,6 +47,23 @@ def purge_pages(keys: list[str], attempt: int = 1) -> None:
         import_string(settings.PURGE_BACKEND)().purge(keys)
     except Exception as error:
         retry_later(purge_pages, attempt, error, keys=keys)
+        raise
+
+
+@task()
+def make_renditions(image_pk: int, attempt: int = 1) -> None:
+    """Make every rendition pages, cards and feeds ask for of library picture `image_pk`."""
+    from .media.figures import source
+    from .media.renditions import make_all
+    from .models import MediaImage
+
+    image = MediaImage.objects.filter(pk=image_pk).first()
+    if image is None:  # deleted since
+        return
+    try:
+        make_all(source(image))
+    except OSError as error:  # the storage (a bucket) is out of reach: try again later
+        retry_later(make_renditions, attempt, error, image_pk=image_pk)
         raise
 
 

@@ -4,12 +4,13 @@ and the fan-out to the page cache and the CDN (cache/fanout.py)."""
 from django.apps import apps
 from django.core.cache import caches
 from django.core.signals import setting_changed
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
-from . import cache
+from . import cache, jobs
 from .cache import fanout
 from .media.library import measure, record_uses
 from .models import (
@@ -55,6 +56,15 @@ def record_media_uses(sender, instance, raw=False, update_fields=None, **kwargs)
 @receiver(pre_save, sender=MediaImage)
 def measure_picture(sender, instance, raw=False, **kwargs):
     measure(instance, loading=raw)
+
+
+@receiver(post_save, sender=MediaImage)
+def make_renditions_soon(sender, instance, raw=False, update_fields=None, **kwargs):
+    """A new picture or focal point: its renditions are made by a job once the save commits."""
+    if update_fields is not None and not {"file", "focal_x", "focal_y"} & set(update_fields):
+        return
+    pk = instance.pk
+    transaction.on_commit(lambda: jobs.make_renditions.enqueue(image_pk=pk), robust=True)
 
 
 @receiver(pre_save, sender=MediaUse)

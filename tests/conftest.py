@@ -5,6 +5,8 @@ from django.core.cache import caches
 from django.db import connection
 from django.utils import translation
 
+from .oembed import oembed_server  # noqa: F401 (a fixture for every module)
+
 
 @pytest.fixture(autouse=True)
 def _unhashed_static_files(settings):

@@ -4,11 +4,8 @@ import json
 import re
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django import forms
@@ -20,69 +17,10 @@ from articles.media.embeds import EmbedError, provider_for, resolve
 from articles.media.providers import frame_sources, providers
 
 from .markup import URL_ATTRIBUTES, local_name, parse
+from .oembed import YOUTUBE, YOUTUBE_ANSWER
 from .ports import free_ports
 
 STATIC = Path(__file__).resolve().parent.parent / "articles" / "static" / "articles"
-YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
-YOUTUBE_ANSWER = {
-    "type": "video",
-    "title": "Never Gonna Give You Up",
-    "author_name": "Rick Astley",
-    "width": 672,
-    "height": 378,
-    "html": '<iframe width="672" height="378" src="https://www.youtube.com/embed/dQw4w9WgXcQ'
-    '?feature=oembed" frameborder="0" allowfullscreen title="Never Gonna Give You Up"></iframe>',
-}
-
-
-class OEmbedServer(ThreadingHTTPServer):
-    """A provider on 127.0.0.1: answers /<provider key> as told, and records each request."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.answers = {}
-        self.requests = []
-        self.stopping = threading.Event()
-
-    def answer(self, key, payload=None, *, status=200, body=None, delay=0.0, length=True):
-        body = json.dumps(payload).encode() if body is None else body
-        self.answers[key] = (status, body, delay, length)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        parts = urlsplit(self.path)
-        self.server.requests.append((parts.path, parse_qs(parts.query), dict(self.headers)))
-        status, body, delay, length = self.server.answers.get(
-            parts.path.strip("/"), (404, b"", 0, True)
-        )
-        if delay:
-            self.server.stopping.wait(delay)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        if length:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server(settings):
-    server = OEmbedServer()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.OEMBED_ENDPOINTS = {provider.key: f"{base}/{provider.key}" for provider in providers()}
-    settings.OEMBED_TIMEOUT = 2
-    yield server
-    server.stopping.set()
-    server.shutdown()
-    server.server_close()
 
 
 def framed(src):
@@ -146,14 +84,14 @@ def test_every_provider_has_an_address_that_is_recognised():
         ("https://open.spotify.com/user/spotify", "open.spotify.com"),
     ],
 )
-def test_addresses_elsewhere_are_refused_naming_their_host(server, url, host):
+def test_addresses_elsewhere_are_refused_naming_their_host(oembed_server, url, host):
     error = error_of(url)
 
     assert error.code == "unknown_provider"
     assert provider_for(url) is None
     assert f"this address is on {host}" in error.messages[0]
     assert "YouTube, Vimeo, Mastodon" in error.messages[0]
-    assert server.requests == []
+    assert oembed_server.requests == []
 
 
 def test_mastodon_instances_are_the_ones_settings_name(settings):
@@ -164,14 +102,14 @@ def test_mastodon_instances_are_the_ones_settings_name(settings):
 
 
 @pytest.mark.parametrize("url", [YOUTUBE.replace("https", "http"), "ftp://youtu.be/dQw4w9WgXcQ"])
-def test_addresses_that_are_not_https_are_refused(server, url):
+def test_addresses_that_are_not_https_are_refused(oembed_server, url):
     assert error_of(url).code == "not_https"
     assert provider_for(url) is None
-    assert server.requests == []
+    assert oembed_server.requests == []
 
 
-def test_a_youtube_answer_gives_a_frame_that_sets_no_cookies(server):
-    server.answer("youtube", YOUTUBE_ANSWER)
+def test_a_youtube_answer_gives_a_frame_that_sets_no_cookies(oembed_server):
+    oembed_server.answer("youtube", YOUTUBE_ANSWER)
 
     embed = resolve(YOUTUBE)
 
@@ -183,12 +121,12 @@ def test_a_youtube_answer_gives_a_frame_that_sets_no_cookies(server):
     assert embed.fetched_at is not None
 
 
-def test_the_request_asks_for_json_about_the_address(server):
-    server.answer("youtube", YOUTUBE_ANSWER)
+def test_the_request_asks_for_json_about_the_address(oembed_server):
+    oembed_server.answer("youtube", YOUTUBE_ANSWER)
 
     resolve(f" {YOUTUBE}&utm_source=newsletter#t=42 ")
 
-    [(path, query, headers)] = server.requests
+    [(path, query, headers)] = oembed_server.requests
     assert path == "/youtube"
     assert query["url"] == [YOUTUBE]
     assert query["format"] == ["json"]
@@ -196,15 +134,15 @@ def test_the_request_asks_for_json_about_the_address(server):
     assert "Newsroom" in headers["User-Agent"]
 
 
-def test_the_address_is_kept_without_trackers_or_fragment(server):
-    server.answer("youtube", YOUTUBE_ANSWER)
+def test_the_address_is_kept_without_trackers_or_fragment(oembed_server):
+    oembed_server.answer("youtube", YOUTUBE_ANSWER)
 
     assert resolve("WWW.YouTube.com/watch?v=dQw4w9WgXcQ&si=x#t=42").url == YOUTUBE
 
 
-def test_a_bluesky_frame_comes_from_the_posts_at_uri(server):
+def test_a_bluesky_frame_comes_from_the_posts_at_uri(oembed_server):
     did = "did:plc:z72i7hdynmk6r22z27h6tvur"
-    server.answer(
+    oembed_server.answer(
         "bluesky",
         {
             "author_name": "Bluesky",
@@ -229,15 +167,15 @@ def test_a_bluesky_frame_comes_from_the_posts_at_uri(server):
         '<blockquote data-bluesky-uri="https://evil.example/app.bsky.feed.post/3l6o"></blockquote>',
     ],
 )
-def test_a_bluesky_answer_about_another_post_or_none_is_refused(server, html):
-    server.answer("bluesky", {"html": html})
+def test_a_bluesky_answer_about_another_post_or_none_is_refused(oembed_server, html):
+    oembed_server.answer("bluesky", {"html": html})
 
     assert error_of("https://bsky.app/profile/bsky.app/post/3l6o").code == "bad_answer"
 
 
 @pytest.mark.parametrize("host", ["x.com", "twitter.com"])
-def test_a_post_on_x_is_framed_by_its_id(server, host):
-    server.answer(
+def test_a_post_on_x_is_framed_by_its_id(oembed_server, host):
+    oembed_server.answer(
         "x",
         {
             "author_name": "NASA",
@@ -252,8 +190,10 @@ def test_a_post_on_x_is_framed_by_its_id(server, host):
     assert (embed.title, embed.author_name) == ("Liftoff!", "NASA")
 
 
-def test_a_tiktok_video_is_framed_by_its_id(server):
-    server.answer("tiktok", {"title": "Scramble up", "author_name": "Scout", "html": "<p>x</p>"})
+def test_a_tiktok_video_is_framed_by_its_id(oembed_server):
+    oembed_server.answer(
+        "tiktok", {"title": "Scramble up", "author_name": "Scout", "html": "<p>x</p>"}
+    )
 
     embed = resolve("https://www.tiktok.com/@scout2015/video/6718335390845095173")
 
@@ -262,12 +202,12 @@ def test_a_tiktok_video_is_framed_by_its_id(server):
 
 
 @pytest.mark.parametrize("kind", ["p", "reel"])
-def test_an_instagram_post_is_resolved_without_asking_instagram(server, kind):
+def test_an_instagram_post_is_resolved_without_asking_instagram(oembed_server, kind):
     embed = resolve(f"https://www.instagram.com/{kind}/C1a2B3c4D5e/?igsh=abc")
 
     assert embed.frame_url == "https://www.instagram.com/p/C1a2B3c4D5e/embed/"
     assert (embed.provider, embed.title) == ("instagram", "Instagram post")
-    assert server.requests == []
+    assert oembed_server.requests == []
 
 
 @pytest.mark.parametrize(
@@ -293,17 +233,17 @@ def test_an_instagram_post_is_resolved_without_asking_instagram(server, kind):
         ),
     ],
 )
-def test_a_frame_from_the_providers_own_markup_is_kept(server, url, frame):
+def test_a_frame_from_the_providers_own_markup_is_kept(oembed_server, url, frame):
     key = provider_for(url).key
     html = f'<iframe src="{frame.replace("&", "&amp;")}" width="600"></iframe>'
-    server.answer(key, {"title": "Chart", "html": html})
+    oembed_server.answer(key, {"title": "Chart", "html": html})
 
     assert resolve(url).frame_url == frame
 
 
-def test_a_mastodon_post_is_framed_by_its_own_instance(server):
+def test_a_mastodon_post_is_framed_by_its_own_instance(oembed_server):
     frame = "https://chaos.social/users/someone/statuses/1093/embed"
-    server.answer(
+    oembed_server.answer(
         "mastodon", {"author_name": "someone", "html": f'<iframe src="{frame}"></iframe>'}
     )
 
@@ -313,24 +253,28 @@ def test_a_mastodon_post_is_framed_by_its_own_instance(server):
     assert embed.title == "Mastodon: someone"
 
 
-def test_a_mastodon_post_whose_answer_names_no_frame_is_framed_at_its_embed_address(server):
-    server.answer("mastodon", {"author_name": "someone", "html": "<blockquote></blockquote>"})
+def test_a_mastodon_post_whose_answer_names_no_frame_is_framed_at_its_embed_address(oembed_server):
+    oembed_server.answer(
+        "mastodon", {"author_name": "someone", "html": "<blockquote></blockquote>"}
+    )
 
     assert resolve("https://chaos.social/@someone/1093").frame_url == (
         "https://chaos.social/@someone/1093/embed"
     )
 
 
-def test_a_mastodon_post_framed_by_another_instance_is_refused(server):
+def test_a_mastodon_post_framed_by_another_instance_is_refused(oembed_server):
     frame = "https://mastodon.social/@someone/1093/embed"
-    server.answer("mastodon", {"html": f'<blockquote data-embed-url="{frame}"></blockquote>'})
+    oembed_server.answer(
+        "mastodon", {"html": f'<blockquote data-embed-url="{frame}"></blockquote>'}
+    )
 
     assert error_of("https://chaos.social/@someone/1093").code == "bad_answer"
 
 
-def test_a_provider_that_does_not_answer_in_time_is_unreachable(server, settings):
+def test_a_provider_that_does_not_answer_in_time_is_unreachable(oembed_server, settings):
     settings.OEMBED_TIMEOUT = 0.3
-    server.answer("vimeo", {"html": ""}, delay=5)
+    oembed_server.answer("vimeo", {"html": ""}, delay=5)
 
     started = time.monotonic()
     error = error_of("https://vimeo.com/76979871")
@@ -348,8 +292,8 @@ def test_a_provider_that_refuses_the_connection_is_unreachable(settings):
 
 
 @pytest.mark.parametrize("status", [404, 401, 403])
-def test_a_post_the_provider_does_not_show_is_not_found(server, status):
-    server.answer("vimeo", {"error": "nope"}, status=status)
+def test_a_post_the_provider_does_not_show_is_not_found(oembed_server, status):
+    oembed_server.answer("vimeo", {"error": "nope"}, status=status)
 
     error = error_of("https://vimeo.com/76979871")
 
@@ -372,8 +316,8 @@ def test_a_post_the_provider_does_not_show_is_not_found(server, status):
         (framed("javascript:alert(1)"), "frame on ''"),
     ],
 )
-def test_an_answer_that_cannot_be_used_is_a_bad_answer(server, body, reason):
-    server.answer("vimeo", body=body)
+def test_an_answer_that_cannot_be_used_is_a_bad_answer(oembed_server, body, reason):
+    oembed_server.answer("vimeo", body=body)
 
     error = error_of("https://vimeo.com/76979871")
 
@@ -382,28 +326,28 @@ def test_an_answer_that_cannot_be_used_is_a_bad_answer(server, body, reason):
     assert error.params["reason"].startswith(reason)
 
 
-def test_an_oversized_answer_that_does_not_say_its_length_is_a_bad_answer(server):
-    server.answer("vimeo", {"html": "x" * (600 * 1024)}, length=False)
+def test_an_oversized_answer_that_does_not_say_its_length_is_a_bad_answer(oembed_server):
+    oembed_server.answer("vimeo", {"html": "x" * (600 * 1024)}, length=False)
 
     error = error_of("https://vimeo.com/76979871")
 
     assert (error.code, error.params["reason"]) == ("bad_answer", "answer too big")
 
 
-def test_a_server_error_is_a_bad_answer(server):
-    server.answer("vimeo", body=b"{}", status=500)
+def test_a_server_error_is_a_bad_answer(oembed_server):
+    oembed_server.answer("vimeo", body=b"{}", status=500)
 
     assert error_of("https://vimeo.com/76979871").code == "bad_answer"
 
 
-def test_titles_are_plain_short_text_and_sizes_whole_numbers(server):
+def test_titles_are_plain_short_text_and_sizes_whole_numbers(oembed_server):
     answer = {
         "title": "  A   very\nlong " + "title " * 80,
         "width": "640",
         "height": "100%",
         "html": '<iframe src="https://player.vimeo.com/video/76979871"></iframe>',
     }
-    server.answer("vimeo", answer)
+    oembed_server.answer("vimeo", answer)
 
     embed = resolve("https://vimeo.com/76979871")
 
@@ -412,7 +356,7 @@ def test_titles_are_plain_short_text_and_sizes_whole_numbers(server):
     assert (embed.width, embed.height) == (640, None)
 
 
-def test_a_form_shows_a_refused_address_as_the_fields_error(server):
+def test_a_form_shows_a_refused_address_as_the_fields_error(oembed_server):
     class EmbedForm(forms.Form):
         url = forms.CharField()
 
@@ -430,8 +374,8 @@ def card(embed):
     return parse(render_to_string("includes/embed.html", {"embed": embed}))
 
 
-def test_the_card_is_a_link_with_a_hidden_button_and_no_third_party_loads(server):
-    server.answer("youtube", {**YOUTUBE_ANSWER, "title": "<script>alert(1)</script> & more"})
+def test_the_card_is_a_link_with_a_hidden_button_and_no_third_party_loads(oembed_server):
+    oembed_server.answer("youtube", {**YOUTUBE_ANSWER, "title": "<script>alert(1)</script> & more"})
     embed = resolve(YOUTUBE)
 
     document = card(embed)

@@ -15,7 +15,10 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from .. import jobs
 
 # The jobs the desk knows by name: the `job` filter's values and the list's words for them.
-JOBS = {"purge_pages": (jobs.purge_pages, _("CDN purge"))}
+JOBS = {
+    "purge_pages": (jobs.purge_pages, _("CDN purge")),
+    "make_renditions": (jobs.make_renditions, _("Picture renditions")),
+}
 JOB_NAMES = {job.module_path: label for job, label in JOBS.values()}
 
 WAITING, RUNNING, FAILED, RETRIED, SUCCEEDED = (
