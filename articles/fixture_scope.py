@@ -24,11 +24,16 @@ CONTENT_MODELS = frozenset(
         "articles.articletranslation",
         "articles.correction",
         "articles.slugredirect",
+        # The media library; which article shows what is derived again on load.
+        "articles.mediaimage",
+        "articles.mediaimagetranslation",
+        "articles.embed",
+        "articles.mediause",
     }
 )
 NOT_CONTENT = (
-    "is not content: loaddata loads articles and their translations, sections, authors, "
-    "bylines, tags, corrections and old addresses; accounts, groups, permissions, share links "
+    "is not content: loaddata loads articles and their translations, the media library, "
+    "sections, authors, bylines, tags, corrections and old addresses; accounts, groups, permissions, share links "
     "and the desk's records come back only with a whole backup, restored into an emptied "
     'database with "loaddata --restore-backup" (README, "Backups")'
 )

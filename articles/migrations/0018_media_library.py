@@ -236,7 +236,14 @@ class Migration(migrations.Migration):
                         default=django.utils.timezone.now, editable=False, verbose_name="added"
                     ),
                 ),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="last changed")),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="last changed",
+                    ),
+                ),
                 (
                     "created_by",
                     models.ForeignKey(

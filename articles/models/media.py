@@ -115,7 +115,8 @@ class MediaImage(Localized, models.Model):
     )
     created_at = models.DateTimeField(_("added"), default=timezone.now, editable=False)
     created_by = staff_user_field(_("added by"), editable=False)
-    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    # Not auto_now: a fixture that leaves it out gets the time it was loaded.
+    updated_at = models.DateTimeField(_("last changed"), default=timezone.now, editable=False)
 
     objects = SlugManager()
 
@@ -132,6 +133,10 @@ class MediaImage(Localized, models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
 
     def natural_key(self):
         return (self.slug,)
