@@ -33,8 +33,9 @@ CONTENT_MODELS = frozenset(
 )
 NOT_CONTENT = (
     "is not content: loaddata loads articles and their translations, the media library, "
-    "sections, authors, bylines, tags, corrections and old addresses; accounts, groups, permissions, share links "
-    "and the desk's records come back only with a whole backup, restored into an emptied "
+    "sections, authors, bylines, tags, corrections and old addresses; accounts, groups, "
+    "permissions, share links and the desk's records come back only with a whole backup, "
+    "restored into an emptied "
     'database with "loaddata --restore-backup" (README, "Backups")'
 )
 
