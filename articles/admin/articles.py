@@ -158,7 +158,7 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.Mod
                 "fields": ["lead_picture"],
                 "description": gettext_lazy(
                     "Choose a picture from the media library (+ adds one). Pictures inside the "
-                    "story go in the body: see “Insert a picture” below it."
+                    "story go in the body: see “Insert a picture, a gallery or an embed” below it."
                 ),
             },
         ),
