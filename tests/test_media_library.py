@@ -244,7 +244,7 @@ def test_the_picker_answers_with_references_the_body_can_use(client, editor):
     assert [(found["reference"], found["title"]) for found in answer["results"]] == [
         ("harbour-dawn", "Harbour at dawn")
     ]
-    assert answer["results"][0]["thumbnail"].startswith("/media/library/")
+    assert answer["results"][0]["thumbnail"].startswith("/media/renditions/library/")
 
 
 def test_the_picker_is_closed_to_visitors_who_are_not_staff(client):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ..media import library
+from ..media.figures import thumbnail_url
 from ..models import Embed, MediaImage, MediaImageTranslation
 from .forms import LanguageChoiceForm, UploadedImageField, text_field_overrides
 
@@ -144,7 +145,7 @@ class MediaImageAdmin(admin.ModelAdmin):
             return ""
         return format_html(
             '<img class="library-thumbnail" src="{}" alt="" width="96" height="{}" loading="lazy">',
-            image.file.url,
+            thumbnail_url(image),
             round(96 * image.height / image.width) if image.width else 64,
         )
 
@@ -162,7 +163,7 @@ class MediaImageAdmin(admin.ModelAdmin):
             '<span class="focal-picker__marker" aria-hidden="true"></span></div>',
             image.focal_x,
             image.focal_y,
-            image.file.url,
+            thumbnail_url(image, width=960),
             _("The picture: click where crops should centre"),
             image.width,
             image.height,
@@ -210,7 +211,7 @@ class MediaImageAdmin(admin.ModelAdmin):
                     {
                         "reference": image.slug,
                         "title": image.title,
-                        "thumbnail": image.file.url,
+                        "thumbnail": thumbnail_url(image),
                         "alt": image.alt,
                         "credit": image.credit,
                         "width": image.width,

@@ -123,6 +123,15 @@ def _picture(image: MediaImage) -> renditions.Picture:
         )
 
 
+def thumbnail_url(image: MediaImage, width: int = renditions.WIDTHS[0]) -> str:
+    """A JPEG of the whole picture at most `width` wide, for the desk (not the upload, which
+    may be huge)."""
+    try:
+        return renditions.rendition(source(image), width=width).url
+    except (OSError, ValueError):
+        return image.file.url
+
+
 def with_local_texts(images, language: str):
     """`images` (a MediaImage queryset) with their alt text and caption in `language`."""
     return images.annotate(
