@@ -417,3 +417,25 @@ def test_an_article_page_with_pictures_takes_one_query_more_than_one_without(cli
         client.get(rich.get_absolute_url())
 
     assert len(with_media) == len(without) + 1
+
+
+def test_an_older_version_of_a_pictures_texts_can_be_brought_back(client, editor):
+    harbour = make_image(caption="The first caption.")
+    url = change_url(harbour)
+    for caption in ("The second caption.", "The third caption."):
+        data = form_data(client.get(url), "mediaimage_form")
+        data.pop("file", None)
+        data["caption"] = caption
+        assert client.post(url, data).status_code == 302
+    history = client.get(reverse("admin:articles_mediaimage_history", args=[harbour.pk]))
+    versions = re.findall(r'href="([^"]*/history/\d+/)"', history.content.decode())
+    assert len(versions) == 2
+
+    oldest = versions[0]  # listed oldest first
+    data = form_data(client.get(oldest), "mediaimage_form")
+    assert data["caption"] == "The second caption."
+    data.pop("file", None)
+    client.post(oldest, data)
+
+    harbour.refresh_from_db()
+    assert harbour.caption == "The second caption."

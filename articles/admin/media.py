@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from reversion.admin import VersionAdmin
 
 from ..media import library
 from ..media.figures import thumbnail_url
@@ -80,7 +81,10 @@ class MediaImageForm(forms.ModelForm):
 
 
 @admin.register(MediaImage)
-class MediaImageAdmin(admin.ModelAdmin):
+class MediaImageAdmin(VersionAdmin):
+    """The library, with django-reversion's History: each save of a picture's texts and
+    rights is a version, and an older one can be brought back."""
+
     form = MediaImageForm
     list_display = ["thumbnail", "title", "slug", "credit", "language", "use_count", "created_at"]
     list_display_links = ["thumbnail", "title"]
