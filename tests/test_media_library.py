@@ -439,3 +439,16 @@ def test_an_older_version_of_a_pictures_texts_can_be_brought_back(client, editor
 
     harbour.refresh_from_db()
     assert harbour.caption == "The second caption."
+
+
+def test_a_lead_pictures_new_alt_text_shows_at_once_in_kept_lists(client, page_cache_on):
+    harbour = make_image(alt="Boats at dawm")
+    make_article(lead_picture=harbour)
+    home = reverse("articles:home")
+    assert 'alt="Boats at dawm"' in client.get(home).content.decode()
+
+    harbour.alt = "Boats at dawn"
+    harbour.save()
+
+    html = client.get(home).content.decode()
+    assert 'alt="Boats at dawn"' in html and "dawm" not in html

@@ -159,7 +159,7 @@ class MediaImageAdmin(VersionAdmin):
 
     @admin.display(description=gettext_lazy("focal point"))
     def focal_point_picker(self, image):
-        if not image or not image.file:
+        if not image or not image.pk or not image.width or not image.height:
             return _("Save the picture first; then click it here to set its focal point.")
         return format_html(
             '<div class="focal-picker" data-x="{}" data-y="{}">'

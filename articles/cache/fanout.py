@@ -145,8 +145,12 @@ def _translation(translation, update_fields) -> set[str]:
 
 
 def _users(medium) -> set[str]:
-    # The pages showing a picture or embed show an article's body: those of the articles using it.
-    return {f"body-{pk}" for pk in medium.uses.values_list("article_id", flat=True)}
+    # The pages showing a picture or embed show an article's body: those of the articles using
+    # it; a lead picture is in teasers too, which name the article.
+    keys = {f"body-{pk}" for pk in medium.uses.values_list("article_id", flat=True)}
+    if hasattr(medium, "leads"):  # a picture, not an embed
+        keys |= {f"article-{pk}" for pk in medium.leads.values_list("pk", flat=True)}
+    return keys
 
 
 def _everything(row, update_fields) -> set[str]:

@@ -109,6 +109,8 @@ def figure(image: MediaImage, language: str, reference: MediaReference | None = 
 
 def _picture(image: MediaImage) -> renditions.Picture:
     try:
+        if not image.width or not image.height:
+            raise ValueError("the picture's size is unknown")
         return renditions.picture(source(image))
     except (OSError, ValueError):
         # A file missing from storage, or one its dimensions were wrongly stored for: the page
@@ -126,6 +128,8 @@ def _picture(image: MediaImage) -> renditions.Picture:
 def thumbnail_url(image: MediaImage, width: int = renditions.WIDTHS[0]) -> str:
     """A JPEG of the whole picture at most `width` wide, for the desk (not the upload, which
     may be huge)."""
+    if not image.width or not image.height:  # not measured: a file that was never stored
+        return image.file.url
     try:
         return renditions.rendition(source(image), width=width).url
     except (OSError, ValueError):
