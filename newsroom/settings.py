@@ -334,6 +334,44 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
+# Uploads and their renditions in an S3-compatible bucket instead of MEDIA_ROOT, so that every
+# machine serving the site sees the same files (docs/media-storage.md).
+_media_bucket = os.environ.get("DJANGO_MEDIA_S3_BUCKET", "").strip()
+if _media_bucket:
+    _media_endpoint = os.environ.get("DJANGO_MEDIA_S3_ENDPOINT_URL", "").strip()
+    _media_domain = os.environ.get("DJANGO_MEDIA_S3_CUSTOM_DOMAIN", "").strip()
+    if _media_endpoint and not _media_endpoint.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            "DJANGO_MEDIA_S3_ENDPOINT_URL must start with https:// or http://, "
+            f"not {_media_endpoint!r}."
+        )
+    if "/" in _media_domain:
+        raise ImproperlyConfigured(
+            f"DJANGO_MEDIA_S3_CUSTOM_DOMAIN is a host name such as media.example.org, not "
+            f"{_media_domain!r}."
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _media_bucket,
+            # Empty: AWS itself, found by the region.
+            "endpoint_url": _media_endpoint or None,
+            "region_name": os.environ.get("DJANGO_MEDIA_S3_REGION", "").strip() or None,
+            # A CDN in front of the bucket: pages name it instead of the bucket.
+            "custom_domain": _media_domain or None,
+            # Empty: boto3 looks further (AWS_* variables, ~/.aws, an instance's role).
+            "access_key": os.environ.get("DJANGO_MEDIA_S3_ACCESS_KEY_ID", "").strip() or None,
+            "secret_key": os.environ.get("DJANGO_MEDIA_S3_SECRET_ACCESS_KEY", "").strip() or None,
+            # Plain public URLs: a signed one would expire inside cached pages. A picture no
+            # published article shows stays unguessable by its random folder (media_image_path).
+            "querystring_auth": False,
+            # As on disk: a new file never replaces another of the same name.
+            "file_overwrite": False,
+            # Kept for a year by browsers and CDNs: a rendition's name changes with its pixels,
+            # and an original is never replaced in place.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
 
 # HTTPS hardening: on by default whenever debug is off. DJANGO_HTTPS=false serves plain HTTP
 # (behind a TLS-terminating proxy on the same host, or for checks on 127.0.0.1) and leaves
