@@ -396,9 +396,8 @@ X_FRAME_OPTIONS = "DENY"
 # Embeds (articles/media/embeds.py): how long saving an article waits for a provider's oEmbed
 # answer, and the Mastodon instances whose posts editors may embed.
 OEMBED_TIMEOUT = env_int("DJANGO_OEMBED_TIMEOUT", 5)
-OEMBED_MASTODON_INSTANCES = env_list(
-    "DJANGO_OEMBED_MASTODON_INSTANCES", list(DEFAULT_MASTODON_INSTANCES)
-)
+mastodon = list(DEFAULT_MASTODON_INSTANCES)
+OEMBED_MASTODON_INSTANCES = env_list("DJANGO_OEMBED_MASTODON_INSTANCES", mastodon)
 
 # Content-Security-Policy (django-csp), on every response. No inline script anywhere: scripts
 # are static files (script-src 'self'); JSON-LD blocks are data, not script, and CSP leaves
