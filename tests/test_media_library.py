@@ -452,3 +452,15 @@ def test_a_lead_pictures_new_alt_text_shows_at_once_in_kept_lists(client, page_c
 
     html = client.get(home).content.decode()
     assert 'alt="Boats at dawn"' in html and "dawm" not in html
+
+
+def test_publishing_needs_alt_text_for_the_lead_picture_too(editor):
+    bare = make_image(alt="")
+    article = make_article(status=Status.DRAFT, published_at=None, lead_picture=bare, unsigned=True)
+
+    with pytest.raises(WorkflowError) as refusal:
+        publish(article, editor)
+
+    assert f"The image “{bare.slug}” needs alt text before it can be published." in str(
+        refusal.value
+    )

@@ -175,7 +175,7 @@ def _check_publishable(obj) -> None:
     if isinstance(obj, Article):
         problems = workflow.publication_problems(obj)
     else:
-        problems = missing_credits(obj.body, obj.language)
+        problems = missing_credits(obj.body, obj.language, obj.article.lead_picture_id)
     if problems:
         raise WorkflowError(" ".join(str(problem) for problem in problems))
 

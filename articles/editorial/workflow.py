@@ -130,7 +130,7 @@ def publication_problems(article: Article, byline_count: int | None = None) -> l
         byline_count = article.bylines.count() if article.pk else 0
     if not byline_count and not article.unsigned:
         problems.append(_("Add at least one byline, or tick “unsigned” for an unsigned article."))
-    return problems + missing_credits(article.body, article.language)
+    return problems + missing_credits(article.body, article.language, article.lead_picture_id)
 
 
 def record(obj, old_status, new_status, user, when=None) -> StatusChange | None:

@@ -9,7 +9,7 @@ from django.core.files import File
 from django.utils.translation import gettext as _
 
 from ..images import oriented_size
-from ..markdown import media_references, media_syntax_errors
+from ..markdown import MediaReference, media_references, media_syntax_errors
 from ..models import Embed, MediaImage, MediaUse
 
 logger = logging.getLogger(__name__)
@@ -125,12 +125,17 @@ def store_embed(url: str, resolved) -> Embed:
     return embed
 
 
-def missing_credits(source: str, language: str) -> list[str]:
-    """What readers of `language` would miss in the pictures a body shows: alt text or a credit,
-    in the library or given in the body for this use. One message per picture."""
+def missing_credits(source: str, language: str, lead_pk: int | None = None) -> list[str]:
+    """What readers of `language` would miss in the pictures a text shows (its lead picture
+    `lead_pk`, and those its body shows): alt text or a credit, in the library or given in the
+    body for this use. One message per picture."""
     problems = []
     references = [ref for ref in media_references(source) if ref.kind != "embed"]
     slugs = {slug for reference in references for slug in reference.targets}
+    if lead_pk is not None:
+        lead = MediaImage.objects.filter(pk=lead_pk).prefetch_related("localizations").first()
+        if lead is not None:
+            problems += _lacking(lead, language, MediaReference("image", (lead.slug,)))
     images = {
         image.slug: image
         for image in MediaImage.objects.filter(slug__in=slugs).prefetch_related("localizations")
@@ -142,17 +147,22 @@ def missing_credits(source: str, language: str) -> list[str]:
             if image is None or (slug, reference) in seen:
                 continue
             seen.add((slug, reference))
-            lacks = []
-            if not (reference.alt and reference.kind == "image") and not local_alt(image, language):
-                lacks.append(_("alt text"))
-            if not reference.credit and not image.credit:
-                lacks.append(_("a credit"))
-            if lacks:
-                problems.append(
-                    _("The image “%(reference)s” needs %(missing)s before it can be published.")
-                    % {"reference": slug, "missing": _(" and ").join(lacks)}
-                )
+            problems += _lacking(image, language, reference)
     return problems
+
+
+def _lacking(image: MediaImage, language: str, reference: MediaReference) -> list[str]:
+    lacks = []
+    if not (reference.alt and reference.kind == "image") and not local_alt(image, language):
+        lacks.append(_("alt text"))
+    if not reference.credit and not image.credit:
+        lacks.append(_("a credit"))
+    if not lacks:
+        return []
+    return [
+        _("The image “%(reference)s” needs %(missing)s before it can be published.")
+        % {"reference": image.slug, "missing": _(" and ").join(lacks)}
+    ]
 
 
 def local_alt(image: MediaImage, language: str) -> str:
