@@ -62,8 +62,11 @@
     const galleryButton = picker.querySelector(".media-picker__gallery");
     const embedInput = picker.querySelector("#media-picker-embed");
     const status = picker.querySelector(".media-picker__status");
-    const chosen = () =>
-      Array.from(results.querySelectorAll("input:checked"), (box) => box.value);
+    // A gallery shows its pictures in the order the editor ticked them.
+    let ticked = [];
+    const chosen = () => ticked.filter((reference) =>
+      results.querySelector(`input[value="${CSS.escape(reference)}"]:checked`)
+    );
     const update = () => {
       const count = chosen().length;
       imageButton.disabled = count !== 1;
@@ -99,7 +102,12 @@
       status.textContent = items.length ? "" : picker.dataset.noResults || "—";
       update();
     };
-    results.addEventListener("change", update);
+    results.addEventListener("change", (event) => {
+      const box = event.target;
+      ticked = ticked.filter((reference) => reference !== box.value);
+      if (box.checked) ticked.push(box.value);
+      update();
+    });
     imageButton.addEventListener("click", () => insertLine(body, `[[image ${chosen()[0]}]]`));
     galleryButton.addEventListener("click", () =>
       insertLine(body, `[[gallery ${chosen().join(", ")}]]`)
