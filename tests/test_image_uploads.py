@@ -19,6 +19,7 @@ from articles.models import Article, MediaImage
 
 from .everywhere import field_errors, save_article_through_admin
 from .factories import make_article, make_author, make_image, make_staff
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -260,3 +261,18 @@ def test_the_desk_gives_an_article_a_lead_picture_from_the_library(editor):
 
     assert response.status_code == 302, field_errors(response)
     assert Article.objects.get(pk=article.pk).lead_picture == harbour
+
+
+def test_a_picture_replaced_by_a_file_that_is_not_one_keeps_its_file(editor, settings):
+    harbour = make_image(file=SimpleUploadedFile("harbour.png", picture("PNG")))
+    stored = sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file())
+    data = form_data(editor.get(change_url(harbour)), "mediaimage_form")
+    data["file"] = SimpleUploadedFile("page.png", HTML, content_type="image/png")
+
+    response = editor.post(change_url(harbour), data)
+
+    [error] = file_errors(response)
+    assert error.startswith("This file is not a picture that can be shown")
+    kept = MediaImage.objects.get(pk=harbour.pk)
+    assert (kept.file.name, kept.width, kept.height) == (harbour.file.name, 60, 40)
+    assert sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()) == stored
