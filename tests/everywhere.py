@@ -1,9 +1,10 @@
 """One editor-typed value in every field an editor can fill, and every page that shows it.
 
-`Story` is a published article with its byline, section, tag, lead image, correction and German
-translation; `fill_everywhere(client, story, value)` types `value` into every text field (the
-article's through the admin change form, so that the desk's history holds it), and
-`surfaces(story)` lists each page, feed, sitemap and admin page that shows any of it.
+`Story` is a published article with its byline, section, tag, lead picture (from the media
+library, with German texts), correction and German translation; `fill_everywhere(client, story,
+value)` types `value` into every text field (the article's and the picture's through their admin
+change forms, so that the desk's history holds the article's), and `surfaces(story)` lists each
+page, feed, sitemap and admin page that shows any of it.
 """
 
 import io
@@ -21,13 +22,15 @@ from articles.models import (
     Author,
     AuthorTranslation,
     Correction,
+    MediaImage,
+    MediaImageTranslation,
     Section,
     SectionTranslation,
     Status,
 )
 from articles.sitemaps import SITEMAPS
 
-from .factories import make_article, make_author, make_section
+from .factories import make_article, make_author, make_image, make_section
 from .forms import change_url, form_data
 
 ARTICLE_FORM = "article_form"
@@ -36,10 +39,12 @@ ARTICLE_TEXT_FIELDS = [
     "headline",
     "standfirst",
     "body",
-    "lead_image_alt",
-    "lead_image_caption",
-    "lead_image_credit",
 ]
+PICTURE_FORM = "mediaimage_form"
+# Every text field of a library picture an editor types into (its change form), and those of its
+# texts in another language (the first inline row).
+PICTURE_TEXT_FIELDS = ["title", "alt", "caption", "credit", "creator", "copyright_notice"]
+PICTURE_TRANSLATION_FIELDS = ["localizations-0-alt", "localizations-0-caption"]
 SEARCH_WORD = "Quokka"
 
 
@@ -57,6 +62,7 @@ class Story:
     tag: Tag
     correction: Correction
     translation: ArticleTranslation
+    picture: MediaImage
 
 
 def make_story() -> Story:
@@ -65,6 +71,19 @@ def make_story() -> Story:
     SectionTranslation.objects.create(section=section, language="de", name="Wetter")
     author = make_author(name="Ada Writer", job_title="Reporter", bio="Writes about weather.")
     AuthorTranslation.objects.create(author=author, language="de", bio="Schreibt über Wetter.")
+    picture = make_image(
+        title="Clouds over the bay",
+        slug="clouds",
+        file=png_upload(),
+        alt="Clouds",
+        caption="Clouds over the bay.",
+        credit="Ada Writer",
+        creator="Ada Writer",
+        copyright_notice="© 2026 Ada Writer",
+    )
+    MediaImageTranslation.objects.create(
+        image=picture, language="de", alt="Wolken", caption="Wolken über der Bucht."
+    )
     article = make_article(
         headline="Storm ahead",
         standfirst="A storm is coming.",
@@ -72,10 +91,7 @@ def make_story() -> Story:
         section=section,
         authors=[author],
         tags=["Storms"],
-        lead_image=png_upload(),
-        lead_image_alt="Clouds",
-        lead_image_caption="Clouds over the bay.",
-        lead_image_credit="Ada Writer",
+        lead_picture=picture,
     )
     correction = Correction.objects.create(article=article, text="The storm comes on Tuesday.")
     german = ArticleTranslation.objects.create(
@@ -87,7 +103,7 @@ def make_story() -> Story:
         body=f"Der Sturm kommt am Montag. {SEARCH_WORD}.",
         status=Status.PUBLISHED,
     )
-    return Story(article, author, section, article.tags.get(), correction, german)
+    return Story(article, author, section, article.tags.get(), correction, german, picture)
 
 
 def save_article_through_admin(client, article, **changes):
@@ -95,6 +111,13 @@ def save_article_through_admin(client, article, **changes):
     data = form_data(client.get(change_url(article)), ARTICLE_FORM)
     data.update(changes)
     return client.post(change_url(article), data)
+
+
+def save_picture_through_admin(client, picture, **changes):
+    """Post the library picture's change form as the browser would, with `changes`."""
+    data = form_data(client.get(change_url(picture)), PICTURE_FORM)
+    data.update(changes)
+    return client.post(change_url(picture), data)
 
 
 def fill_everywhere(client, story: Story, value: str) -> None:
@@ -107,6 +130,9 @@ def fill_everywhere(client, story: Story, value: str) -> None:
     changes = {field: value for field in ARTICLE_TEXT_FIELDS}
     changes["body"] = f"{value}\n\n{SEARCH_WORD}"
     response = save_article_through_admin(client, story.article, **changes)
+    assert response.status_code == 302, field_errors(response)
+    picture_changes = {field: value for field in PICTURE_TEXT_FIELDS + PICTURE_TRANSLATION_FIELDS}
+    response = save_picture_through_admin(client, story.picture, **picture_changes)
     assert response.status_code == 302, field_errors(response)
     Section.objects.filter(pk=story.section.pk).update(name=value[:100], description=value)
     SectionTranslation.objects.filter(section=story.section).update(
@@ -121,7 +147,14 @@ def fill_everywhere(client, story: Story, value: str) -> None:
     german = story.translation
     german.headline, german.standfirst, german.body = value, value, f"{value}\n\n{SEARCH_WORD}"
     german.save()
-    for obj in (story.article, story.author, story.section, story.tag, story.translation):
+    for obj in (
+        story.article,
+        story.author,
+        story.section,
+        story.tag,
+        story.translation,
+        story.picture,
+    ):
         obj.refresh_from_db()
 
 
@@ -200,12 +233,14 @@ def admin_pages(story: Story) -> list[str]:
         change_url(story.section),
         reverse("admin:taggit_tag_changelist"),
         change_url(story.tag),
+        reverse("admin:articles_mediaimage_changelist"),
+        change_url(story.picture),
     ]
     # The log of changes, and the delete confirmations that list what hangs on an object.
-    for obj in (article, story.author, story.section, story.tag):
+    for obj in (article, story.author, story.section, story.tag, story.picture):
         meta = obj._meta
         pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_delete", args=[obj.pk]))
-    for obj in (story.author, story.section, story.tag):
+    for obj in (story.author, story.section, story.tag, story.picture):
         meta = obj._meta
         pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_history", args=[obj.pk]))
     pages += [

@@ -31,9 +31,7 @@ def article_form_data(article=None, **overrides):
         "status": article.status if article else Status.DRAFT,
         "published_at_0": "",
         "published_at_1": "",
-        "lead_image_alt": "",
-        "lead_image_caption": "",
-        "lead_image_credit": "",
+        "lead_picture": "",
         "bylines-TOTAL_FORMS": "0",
         "bylines-INITIAL_FORMS": "0",
         "translations-TOTAL_FORMS": "0",
@@ -73,6 +71,8 @@ def test_groups_exist_with_sensible_permissions():
         "admin:articles_section_add",
         "admin:articles_articletranslation_changelist",
         "admin:articles_articletranslation_add",
+        "admin:articles_mediaimage_changelist",
+        "admin:articles_mediaimage_add",
     ],
 )
 def test_editor_admin_pages_open(admin_client, url_name):

@@ -12,8 +12,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import ProtectedError
 from django.utils import timezone
-from PIL import Image
+from pytest_django.asserts import assertContains
 from reversion.models import Version
 from taggit.models import Tag
 
@@ -28,13 +29,24 @@ from articles.models import (
     BylineRole,
     Correction,
     CorrectionKind,
+    Embed,
+    MediaImage,
+    MediaImageTranslation,
+    MediaUse,
     Section,
     SectionTranslation,
     ShareLink,
     SlugRedirect,
     Status,
 )
-from tests.factories import make_article, make_author, make_section, make_staff
+from tests.factories import (
+    make_article,
+    make_author,
+    make_image,
+    make_section,
+    make_staff,
+    picture_file,
+)
 from tests.rows import every_row
 
 pytestmark = pytest.mark.django_db
@@ -79,9 +91,6 @@ def _fresh_content_types():
 @pytest.fixture
 def newsroom(settings):
     """A small newsroom with something in every table the desk and the readers' site use."""
-    photo = settings.MEDIA_ROOT / "articles" / "2026" / "11" / "photo.jpg"
-    photo.parent.mkdir(parents=True)
-    Image.new("RGB", (1600, 900), "teal").save(photo)
     editor = make_staff("Editors", username="editor", first_name="Eda", email="eda@example.org")
     reporter = make_staff("Reporters", username="reporter")
     translator = make_staff("Translators", username="translator")
@@ -96,6 +105,19 @@ def newsroom(settings):
     jane = make_author(name="Jane Doe", slug="jane-doe", job_title="Reporter", user=reporter)
     AuthorTranslation.objects.create(author=jane, language="de", job_title="Reporterin")
     wire = make_author(name="Wire", slug="wire")
+    photo = make_image(
+        slug="city-hall",
+        file=picture_file(1600, 900, name="photo.jpg", colour="teal"),
+        alt="A photo",
+        credit="dpa",
+        created_by=editor,
+    )
+    MediaImageTranslation.objects.create(image=photo, language="de", alt="Ein Foto")
+    harbour = make_image(slug="harbour", file=picture_file(640, 480, name="harbour.jpg"))
+    MediaImageTranslation.objects.create(image=harbour, language="de", alt="Der Hafen")
+    video = Embed.objects.create(
+        url="https://vimeo.com/76979871", provider="vimeo", provider_name="Vimeo", title="A film"
+    )
 
     # A gap in the ids: a restore must keep them, not number the articles afresh.
     make_article(slug="deleted-later").delete()
@@ -105,9 +127,7 @@ def newsroom(settings):
         section=politics,
         authors=[jane, wire],
         tags=["China", "🔥", "Über-Tag"],
-        lead_image="articles/2026/11/photo.jpg",
-        lead_image_alt="A photo",
-        lead_image_credit="dpa",
+        lead_picture=photo,
         created_by=reporter,
         updated_by=editor,
     )
@@ -133,7 +153,7 @@ def newsroom(settings):
         language="de",
         headline="Aufmacher",
         slug="aufmacher",
-        body="Text.",
+        body=f"Text.\n\n[[image {harbour.slug}]]\n\n[[embed {video.url}]]",
         status=Status.PUBLISHED,
         created_by=translator,
     )
@@ -157,8 +177,10 @@ def newsroom(settings):
         change_message='[{"added": {}}]',
     )
     # Every table the backup is about has rows, so that the comparison below means something.
-    for model in (SlugRedirect, Version, Correction, ShareLink, LogEntry):
+    for model in (SlugRedirect, Version, Correction, ShareLink, LogEntry, MediaImageTranslation):
         assert model.objects.exists(), model
+    # The lead picture, and the picture and the embed the German text shows.
+    assert MediaUse.objects.filter(article=lead).count() == 3
     return {"lead": lead, "draft": draft, "german": german}
 
 
@@ -194,6 +216,13 @@ def test_after_a_restore_links_history_and_new_work_carry_on(newsroom, tmp_path,
     assert client.get("/en/articles/lead-story/").status_code == 301
     assert client.get("/en/articles/lead-story-renamed/").status_code == 200
     assert client.get("/de/articles/aufmacher-neu/").status_code == 200
+    # The library comes back with its texts and uses; the files stayed where they were.
+    page = client.get("/en/articles/lead-story-renamed/")
+    assertContains(page, '<span class="credit">Photo: dpa</span>', html=True)
+    assertContains(page, 'alt="A photo"')
+    assertContains(client.get("/de/articles/aufmacher-neu/"), 'alt="Ein Foto"')
+    with pytest.raises(ProtectedError):
+        MediaImage.objects.get(slug="city-hall").delete()
     assert [v.field_dict["headline"] for v in revisions.history(lead)] == versions
     # New rows get new ids after the restored ones.
     newer = make_article(slug="after-the-restore")
@@ -204,7 +233,7 @@ def test_after_a_restore_links_history_and_new_work_carry_on(newsroom, tmp_path,
 def remove_moved_content():
     """The other site: the same staff accounts, none of the content."""
     Article.objects.all().delete()
-    for model in (Section, Author, Tag):
+    for model in (Section, Author, Tag, MediaImage, Embed):
         model.objects.all().delete()
 
 
@@ -234,6 +263,14 @@ def test_moved_articles_arrive_beside_the_other_sites_content_and_leave_it_alone
     assert lead.section.localizations.get().name == "Politik"
     assert Author.objects.get(slug="jane-doe").localizations.get().job_title == "Reporterin"
     assert Author.objects.get(slug="jane-doe").user.username == "reporter"
+    picture = lead.lead_picture
+    assert (picture.slug, picture.alt, picture.credit) == ("city-hall", "A photo", "dpa")
+    assert picture.localizations.get().alt == "Ein Foto"
+    assert set(lead.media_uses.values_list("image__slug", "embed__url")) == {
+        ("city-hall", None),
+        ("harbour", None),
+        (None, "https://vimeo.com/76979871"),
+    }
     # What the other site had is as it was.
     after = every_row()
     for table, rows in their_rows.items():

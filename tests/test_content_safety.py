@@ -12,11 +12,13 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from hypothesis import HealthCheck, given, settings, strategies
 from taggit.models import Tag
 
 from articles.markdown import collapse_whitespace, render_markdown, truncate_on_word
-from articles.models import Article, ArticleTranslation, Author, Section
+from articles.models import Article, ArticleTranslation, Author, MediaImage, Section
 from articles.seo import HEADLINE_LIMIT
 
 from .everywhere import (
@@ -29,7 +31,7 @@ from .everywhere import (
     reader_pages,
     sitemaps,
 )
-from .factories import make_article, make_author, make_section
+from .factories import make_article, make_author, make_image, make_section
 from .markup import (
     NEVER_OURS,
     attribute_values,
@@ -100,8 +102,11 @@ def check_html_page(response, url) -> list[str]:
     return no_script_runs(response.content.decode(), url)
 
 
-def check_article_page(html, url, article, *, headline, section_name, tag_name, author_name):
-    """The headline shows as the text typed, and JSON-LD carries exactly the typed values."""
+def check_article_page(
+    html, url, article, *, headline, section_name, tag_name, author_name, picture
+):
+    """The headline and the lead picture's texts show as typed, and JSON-LD carries exactly the
+    typed values."""
     problems = []
     if text_of(html, "h1") != [headline]:
         problems.append(f"{url}: <h1> is {text_of(html, 'h1')!r}")
@@ -123,6 +128,32 @@ def check_article_page(html, url, article, *, headline, section_name, tag_name, 
         problems.append(f"{url}: JSON-LD has {found!r}, not {expected!r}")
     if [person["name"] for person in news["author"]] != [author_name]:
         problems.append(f"{url}: JSON-LD authors are {news['author']!r}")
+    problems += check_lead_picture(html, url, news, picture)
+    return problems
+
+
+def check_lead_picture(html, url, news, picture) -> list[str]:
+    """The lead picture's alt text, caption and credit as typed, in the page and in JSON-LD."""
+    problems = []
+    if attribute_values(html, "img", "alt", fetchpriority="high") != [picture["alt"]]:
+        problems.append(f"{url}: the lead picture's alt is wrong")
+    if attribute_values(html, "meta", "content", property="og:image:alt") != [picture["alt"]]:
+        problems.append(f"{url}: og:image:alt is wrong")
+    with translation.override(picture["language"]):
+        credit_line = gettext("Photo: %(credit)s") % {"credit": picture["credit"]}
+    shown = text_of(html, "figcaption")
+    if shown != [f"{picture['caption']} {credit_line}"]:
+        problems.append(f"{url}: the lead picture's caption shows as {shown!r}")
+    expected = {
+        "caption": collapse_whitespace(picture["caption"]),
+        "creditText": picture["credit"],
+        "copyrightNotice": picture["copyright"],
+        "creator": {"@type": "Person", "name": picture["creator"]},
+    }
+    for image in news["image"]:
+        found = {key: image.get(key) for key in expected}
+        if found != expected:
+            problems.append(f"{url}: JSON-LD image has {found!r}, not {expected!r}")
     return problems
 
 
@@ -166,13 +197,20 @@ def check_sitemap(response, url, headlines) -> list[str]:
 
 def every_surface_problem(client, admin_client, story) -> list[str]:
     article, german = story.article, story.translation
+    picture = story.picture
+    in_german = picture.localizations.get(language="de")
+    rights = {
+        "credit": picture.credit,
+        "creator": picture.creator,
+        "copyright": picture.copyright_notice,
+    }
     problems = []
     for url in reader_pages(story):
         response = client.get(url)
         problems += check_html_page(response, url)
-    for page, headline, language in (
-        (article.get_original_url(), article.headline, "en"),
-        (german.get_absolute_url(), german.headline, "de"),
+    for page, headline, language, texts in (
+        (article.get_original_url(), article.headline, "en", picture),
+        (german.get_absolute_url(), german.headline, "de", in_german),
     ):
         html = client.get(page).content.decode()
         problems += check_article_page(
@@ -183,6 +221,7 @@ def every_surface_problem(client, admin_client, story) -> list[str]:
             section_name=story.section.localized("name", language),
             tag_name=story.tag.name,
             author_name=story.author.name,
+            picture={"alt": texts.alt, "caption": texts.caption, "language": language, **rights},
         )
     headlines = {article.headline, german.headline}
     for url in feeds(story):
@@ -201,6 +240,7 @@ def search_problems(client, admin_client, text) -> list[str]:
         (reverse("articles:search"), client),
         (reverse("admin:articles_article_changelist"), admin_client),
         (reverse("admin:articles_author_changelist"), admin_client),
+        (reverse("admin:articles_mediaimage_changelist"), admin_client),
     ):
         response = reader.get(url, {"q": text})
         problems += check_html_page(response, f"{url}?q={text!r}")
@@ -257,10 +297,15 @@ def test_an_article_page_runs_no_typed_markup_whatever_the_text(client, text):
         section=section,
         authors=[author],
         tags=[text[:100]] if text.strip(' \n\u00a0\ufeff,"') else [],
-        lead_image=png_upload(),
-        lead_image_alt=text,
-        lead_image_caption=text,
-        lead_image_credit=text[:200],
+        lead_picture=make_image(
+            file=png_upload(),
+            title=text[:200] or "Picture",
+            alt=text,
+            caption=text,
+            credit=text[:200],
+            creator=text[:200],
+            copyright_notice=text[:300],
+        ),
     )
     pages = [
         article.get_original_url(),
@@ -278,6 +323,7 @@ def test_an_article_page_runs_no_typed_markup_whatever_the_text(client, text):
         else:
             assert executable_markup(response.content.decode()) == []
     Article.objects.filter(pk=article.pk).delete()
+    MediaImage.objects.filter(pk=article.lead_picture_id).delete()
 
 
 # Characters XML 1.0 cannot carry (the desk refuses them; rows stored before it did may hold
@@ -294,6 +340,10 @@ def test_no_stored_text_makes_a_feed_or_sitemap_invalid_xml(client):
     Author.objects.filter(pk=story.author.pk).update(name=odd)
     Section.objects.filter(pk=story.section.pk).update(name=odd, description=odd)
     Tag.objects.filter(pk=story.tag.pk).update(name=odd)
+    # Lead images' texts came into the library from rows older than the validators.
+    MediaImage.objects.filter(pk=story.picture.pk).update(
+        alt=odd, caption=odd, credit=odd, copyright_notice=odd
+    )
     client.raise_request_exception = False
 
     problems = []

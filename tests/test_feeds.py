@@ -1,10 +1,10 @@
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import feedparser
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,17 +15,16 @@ from taggit.models import Tag
 from articles import feeds
 from articles.models import Article, ArticleTranslation, Author, Correction, CorrectionKind, Status
 
-from .factories import make_article, make_author, make_section
+from .factories import make_article, make_author, make_image, make_section, picture_file
 
 pytestmark = pytest.mark.django_db
 
-# A 1x1 transparent GIF.
-GIF = (
-    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
-    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
-)
 DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
 XML_FEEDS = ["feed-rss", "feed-atom"]
+ATOM = "http://www.w3.org/2005/Atom"
+MEDIA = "{http://search.yahoo.com/mrss/}"
+# Where a lead picture's crops are: renditions of the library's file, at absolute addresses.
+WIDE_CROP = r"http://testserver/media/renditions/library/\d{4}/\d{2}/[\w-]{16}/"
 
 
 def feed_url(name, language="en", **kwargs):
@@ -135,19 +134,76 @@ def test_an_unsigned_atom_entry_falls_back_to_the_publisher_as_author(client):
     assert "authors" not in feed.entries[0] or not feed.entries[0].authors[0].get("href")
 
 
+def stored_size(settings, url) -> int:
+    path = url.removeprefix("http://testserver").removeprefix(settings.MEDIA_URL)
+    return (settings.MEDIA_ROOT / path).stat().st_size
+
+
 @pytest.mark.parametrize("name", XML_FEEDS)
-def test_a_lead_image_is_an_enclosure_with_absolute_url_size_and_type(client, name):
-    make_article(lead_image=SimpleUploadedFile("lead.gif", GIF, content_type="image/gif"))
+def test_a_lead_image_is_an_enclosure_with_absolute_url_size_and_type(client, settings, name):
+    make_article(lead_picture=make_image(file=picture_file(1600, 900, name="lead.jpg")))
     make_article(headline="No picture")
 
     with_image, without_image = reversed(parse(get_feed(client, name)).entries)
 
+    # The 16:9 crop, as on social cards, at most 1200 wide.
     (enclosure,) = with_image.enclosures
-    assert enclosure.href.startswith("http://testserver/media/articles/")
-    assert enclosure.href.endswith(".gif")
-    assert enclosure.type == "image/gif"
-    assert int(enclosure.length) == len(GIF)
+    assert re.fullmatch(WIDE_CROP + r"lead-16x9-1200w-\w+\.jpg", enclosure.href), enclosure.href
+    assert enclosure.type == "image/jpeg"
+    assert int(enclosure.length) == stored_size(settings, enclosure.href)
     assert without_image.enclosures == []
+
+
+@pytest.mark.parametrize("name", XML_FEEDS)
+def test_a_lead_image_is_media_content_with_its_caption_alt_text_and_credit(client, name):
+    make_article(
+        lead_picture=make_image(
+            file=picture_file(800, 600, name="lead.jpg"),
+            alt="Boats in the harbour",
+            caption="The harbour at dawn.",
+            credit="Jane Doe / Reuters",
+            copyright_notice="© 2024 Reuters",
+        )
+    )
+    make_article(headline="No picture")
+
+    content = get_feed(client, name).content
+    root = ET.fromstring(content)
+
+    assert b'xmlns:media="http://search.yahoo.com/mrss/"' in content
+    items = [e for e in root.iter() if e.tag in ("item", f"{{{ATOM}}}entry")]
+    with_image, without_image = reversed(items)
+    assert without_image.find(f"{MEDIA}content") is None
+    (media,) = with_image.findall(f"{MEDIA}content")
+    assert re.fullmatch(WIDE_CROP + r"lead-16x9-800w-\w+\.jpg", media.get("url"))
+    assert media.attrib == {
+        "url": media.get("url"),
+        "medium": "image",
+        "type": "image/jpeg",
+        "width": "800",
+        "height": "450",
+    }
+    assert [(child.tag.removeprefix(MEDIA), child.text) for child in media] == [
+        ("description", "The harbour at dawn."),
+        ("text", "Boats in the harbour"),
+        ("credit", "Jane Doe / Reuters"),
+        ("copyright", "© 2024 Reuters"),
+    ]
+    enclosure = parse(get_feed(client, name)).entries[-1].enclosures[0]
+    assert enclosure.href == media.get("url")
+
+
+@pytest.mark.parametrize("name", XML_FEEDS)
+def test_a_picture_without_caption_or_copyright_gives_only_what_it_has(client, name):
+    make_article(lead_picture=make_image(caption="", credit="Jane Doe", alt="Boats"))
+
+    root = ET.fromstring(get_feed(client, name).content)
+
+    (media,) = root.iter(f"{MEDIA}content")
+    assert [(child.tag.removeprefix(MEDIA), child.text) for child in media] == [
+        ("text", "Boats"),
+        ("credit", "Jane Doe"),
+    ]
 
 
 def test_corrections_are_noted_after_the_body(client):
@@ -259,14 +315,14 @@ def test_a_translation_of_a_scheduled_article_stays_out_of_feeds(client):
     assert "Gesperrt" not in content
 
 
-def test_json_feed_is_structurally_json_feed_1_1(client):
+def test_json_feed_is_structurally_json_feed_1_1(client, settings):
     author = make_author(name="Ada Reporter")
     make_article(
         headline="Council votes",
         standfirst="A short dek.",
         authors=[author],
         tags=["Politics"],
-        lead_image=SimpleUploadedFile("lead.gif", GIF, content_type="image/gif"),
+        lead_picture=make_image(file=picture_file(800, 600, name="lead.jpg")),
     )
 
     data = get_json_feed(client)
@@ -288,9 +344,13 @@ def test_json_feed_is_structurally_json_feed_1_1(client):
     ]
     assert item["tags"] == ["Politics"]
     assert item["language"] == "en"
-    assert item["image"].startswith("http://testserver/media/articles/")
+    assert re.fullmatch(WIDE_CROP + r"lead-16x9-800w-\w+\.jpg", item["image"]), item["image"]
     assert item["attachments"] == [
-        {"url": item["image"], "mime_type": "image/gif", "size_in_bytes": len(GIF)}
+        {
+            "url": item["image"],
+            "mime_type": "image/jpeg",
+            "size_in_bytes": stored_size(settings, item["image"]),
+        }
     ]
     for field in ("date_published", "date_modified"):
         assert timezone.datetime.fromisoformat(item[field]).tzinfo is not None
@@ -308,7 +368,7 @@ def test_site_url_setting_is_used_for_every_link(client, settings):
     make_article(
         authors=[author],
         tags=["Politics"],
-        lead_image=SimpleUploadedFile("lead.gif", GIF, content_type="image/gif"),
+        lead_picture=make_image(file=picture_file(64, 36)),
     )
 
     for name in XML_FEEDS:
@@ -316,8 +376,9 @@ def test_site_url_setting_is_used_for_every_link(client, settings):
         links = [feed.feed.link, *(link.href for link in feed.feed.links)]
         for entry in feed.entries:
             links += [entry.link, entry.id, *(e.href for e in entry.enclosures)]
+            links += [media["url"] for media in entry.media_content]
             links += [a.href for a in entry.get("authors", []) if "href" in a]
-        assert len(links) >= 5
+        assert len(links) >= 6
         assert all(link.startswith("https://news.example.org/") for link in links), links
 
     data = get_json_feed(client)
@@ -410,7 +471,7 @@ def make_rich_articles(count, section, author, tag):
             authors=[author, make_author()],
             tags=[tag, f"extra-{make_author().pk}"],
             section=section,
-            lead_image=SimpleUploadedFile("lead.gif", GIF, content_type="image/gif"),
+            lead_picture=make_image(file=picture_file(64, 36)),
         )
         translate(article)
         Correction.objects.create(article=article, text="A fix.")

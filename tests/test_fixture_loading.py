@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 from django.core.management.utils import get_random_secret_key
 from reversion.models import Version
 
-from articles.models import Article, ArticleTranslation, Author, Section, Status
-from tests.factories import make_article, make_author, make_section
+from articles.models import Article, ArticleTranslation, Author, MediaImage, Section, Status
+from tests.factories import make_article, make_author, make_image, make_section
 from tests.rows import every_row
 
 pytestmark = pytest.mark.django_db
@@ -311,7 +311,7 @@ def test_an_article_whose_slug_exists_replaces_that_row_in_place(tmp_path):
         section=section,
         authors=[author],
         tags=["Kept"],
-        lead_image_credit="dpa",
+        lead_picture=make_image(slug="harbour"),
         unsigned=True,
     )
     existing.related_articles.add(make_article(slug="other"))
@@ -329,7 +329,7 @@ def test_an_article_whose_slug_exists_replaces_that_row_in_place(tmp_path):
     assert updated.headline == "New headline"
     assert updated.status == Status.DRAFT
     # Fields the fixture leaves out fall back to their defaults: the row is replaced, not merged.
-    assert updated.lead_image_credit == ""
+    assert updated.lead_picture is None
     assert updated.unsigned is False
     assert updated.published_at is None
     # Rows of their own (bylines, tags), and related articles the fixture does not list, are
@@ -337,6 +337,8 @@ def test_an_article_whose_slug_exists_replaces_that_row_in_place(tmp_path):
     assert list(updated.related_articles.values_list("slug", flat=True)) == ["other"]
     assert [b.author.slug for b in updated.bylines.all()] == ["jane"]
     assert list(updated.tags.names()) == ["Kept"]
+    # The picture stays in the library, no longer used by the article.
+    assert not MediaImage.objects.get(slug="harbour").uses.exists()
     # No history is written: the History page shows no version for the load.
     assert Version.objects.count() == versions_before
 

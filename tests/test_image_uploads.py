@@ -1,21 +1,25 @@
-"""Uploaded lead images: real JPEG, PNG, WebP or GIF pictures within the size limits, or a
-field error in the desk's form with nothing saved; never a 500 and never a long decode."""
+"""Pictures uploaded to the media library (where lead pictures come from): real JPEG, PNG,
+WebP or GIF pictures within the size limits, or a field error in the library's add form with
+nothing saved; never a 500 and never a long decode."""
 
 import io
 import random
+import re
 import struct
 import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from PIL import Image
 
 from articles.images import validate_image
-from articles.models import Article
+from articles.models import Article, MediaImage
 
 from .everywhere import field_errors, save_article_through_admin
-from .factories import make_article, make_author, make_staff
+from .factories import make_article, make_author, make_image, make_staff
+from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -56,29 +60,43 @@ def editor(client):
     return client
 
 
-@pytest.fixture
-def article():
-    return make_article(headline="Harbour reopens", authors=[make_author()])
-
-
-def upload(editor, article, name, content, content_type="image/png"):
-    return save_article_through_admin(
-        editor, article, lead_image=SimpleUploadedFile(name, content, content_type=content_type)
+def upload(editor, name, content, content_type="image/png", slug="harbour"):
+    """The library's add form, filled in as an editor would, with this file."""
+    return editor.post(
+        reverse("admin:articles_mediaimage_add"),
+        {
+            "title": "Harbour at dawn",
+            "slug": slug,
+            "file": SimpleUploadedFile(name, content, content_type=content_type),
+            "focal_x": "0.5",
+            "focal_y": "0.5",
+            "language": "en",
+            "alt": "Boats in the harbour",
+            "credit": "Jane Doe / Reuters",
+            "localizations-TOTAL_FORMS": "0",
+            "localizations-INITIAL_FORMS": "0",
+        },
     )
 
 
-def lead_image_errors(response) -> list[str]:
+def file_errors(response) -> list[str]:
+    """The file field's errors, when it is the only field the form refused."""
     assert response.status_code == 200, response.status_code
-    return list(response.context["adminform"].form.errors.get("lead_image", []))
+    errors = response.context["adminform"].form.errors
+    assert set(errors) == {"file"}, errors
+    return list(errors["file"])
 
 
-def assert_refused(response, article, settings, message_start):
-    errors = lead_image_errors(response)
+def saved(response) -> MediaImage:
+    assert response.status_code == 302, field_errors(response)
+    return MediaImage.objects.get(slug="harbour")
+
+
+def assert_refused(response, settings, message_start):
+    errors = file_errors(response)
     assert len(errors) == 1 and errors[0].startswith(message_start), errors
     assert '<ul class="errorlist"' in response.content.decode()
-    stored = Article.objects.get(pk=article.pk)
-    assert not stored.lead_image
-    assert stored.version == article.version
+    assert not MediaImage.objects.exists()
     assert [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()] == []
 
 
@@ -95,15 +113,14 @@ def assert_refused(response, article, settings, message_start):
     ids=["html-as-png", "svg-as-png", "svg", "php-as-png", "php-behind-a-gif-header", "empty"],
 )
 def test_a_file_that_is_not_a_picture_is_refused_whatever_its_name(
-    editor, article, settings, name, content, content_type
+    editor, settings, name, content, content_type
 ):
-    response = upload(editor, article, name, content, content_type)
+    response = upload(editor, name, content, content_type)
 
-    errors = lead_image_errors(response)
+    errors = file_errors(response)
     assert len(errors) == 1, errors
-    stored = Article.objects.get(pk=article.pk)
-    assert not stored.lead_image
-    assert stored.version == article.version
+    assert not MediaImage.objects.exists()
+    assert [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()] == []
 
 
 @pytest.mark.parametrize(
@@ -116,55 +133,52 @@ def test_a_file_that_is_not_a_picture_is_refused_whatever_its_name(
     ],
     ids=["html-as-png", "svg-as-png", "php-as-png", "php-behind-a-gif-header"],
 )
-def test_a_file_that_is_not_a_picture_is_told_so(editor, article, settings, name, content):
-    response = upload(editor, article, name, content)
+def test_a_file_that_is_not_a_picture_is_told_so(editor, settings, name, content):
+    response = upload(editor, name, content)
 
-    assert_refused(response, article, settings, "This file is not a picture that can be shown")
+    assert_refused(response, settings, "This file is not a picture that can be shown")
 
 
 @pytest.mark.parametrize("format", ["BMP", "TIFF", "ICO", "PPM"])
-def test_a_picture_in_a_format_browsers_do_not_all_show_is_refused(
-    editor, article, settings, format
-):
-    response = upload(editor, article, f"photo.{format.lower()}", picture(format))
+def test_a_picture_in_a_format_browsers_do_not_all_show_is_refused(editor, settings, format):
+    response = upload(editor, f"photo.{format.lower()}", picture(format))
 
-    assert_refused(response, article, settings, f"This image is a {format} file")
+    assert_refused(response, settings, f"This image is a {format} file")
 
 
 @pytest.mark.parametrize("format", ["JPEG", "PNG", "WEBP", "GIF"])
-def test_a_picture_in_an_allowed_format_is_saved_with_its_size(editor, article, format):
-    response = upload(editor, article, f"photo.{format.lower()}", picture(format, (60, 40)))
+def test_a_picture_in_an_allowed_format_is_saved_with_its_size(editor, format):
+    response = upload(editor, f"photo.{format.lower()}", picture(format, (60, 40)))
 
-    assert response.status_code == 302, field_errors(response)
-    stored = Article.objects.get(pk=article.pk)
-    assert (stored.lead_image_width, stored.lead_image_height) == (60, 40)
-    with Image.open(stored.lead_image.path) as image:
+    stored = saved(response)
+    assert (stored.width, stored.height) == (60, 40)
+    with Image.open(stored.file.path) as image:
         assert image.format == format
 
 
-def test_an_uploaded_picture_is_stored_at_an_address_nobody_can_guess(editor, article):
+def test_an_uploaded_picture_is_stored_at_an_address_nobody_can_guess(editor):
     # The web server serves media without asking the site: an unpublished article's picture
     # must not be found by trying its file name.
     names = set()
-    for _ in range(2):
-        response = upload(editor, article, "kim-putin.jpg", picture("JPEG"))
+    for slug in ("kim-putin", "kim-putin-again"):
+        response = upload(editor, "kim-putin.jpg", picture("JPEG"), slug=slug)
         assert response.status_code == 302, field_errors(response)
-        names.add(Article.objects.get(pk=article.pk).lead_image.name)
+        names.add(MediaImage.objects.get(slug=slug).file.name)
 
     assert len(names) == 2
     for name in names:
         folder = name.split("/")[-2]
         assert name.endswith("/kim-putin.jpg") and len(folder) == 16
+        assert re.fullmatch(r"library/\d{4}/\d{2}/[\w-]{16}/kim-putin\.jpg", name), name
 
 
-def test_a_png_named_jpg_is_a_real_picture_and_is_saved(editor, article):
-    response = upload(editor, article, "photo.jpg", picture("PNG"), "image/jpeg")
+def test_a_png_named_jpg_is_a_real_picture_and_is_saved(editor):
+    response = upload(editor, "photo.jpg", picture("PNG"), "image/jpeg")
 
-    assert response.status_code == 302
-    assert Article.objects.get(pk=article.pk).lead_image_width == 60
+    assert saved(response).width == 60
 
 
-def test_a_file_over_the_byte_limit_is_refused(editor, article, settings):
+def test_a_file_over_the_byte_limit_is_refused(editor, settings):
     settings.MAX_IMAGE_BYTES = 2_000
     noisy = Image.frombytes("L", (200, 200), random.Random(1).randbytes(200 * 200))
     buffer = io.BytesIO()
@@ -172,65 +186,93 @@ def test_a_file_over_the_byte_limit_is_refused(editor, article, settings):
     content = buffer.getvalue()
     assert len(content) > 2_000
 
-    response = upload(editor, article, "photo.png", content)
+    response = upload(editor, "photo.png", content)
 
-    assert_refused(response, article, settings, "This file is ")
-    assert "an image may be at most 2.0\xa0KB" in lead_image_errors(response)[0]
+    assert_refused(response, settings, "This file is ")
+    assert "an image may be at most 2.0\xa0KB" in file_errors(response)[0]
 
 
-def test_a_picture_over_the_pixel_limit_is_refused_with_its_size(editor, article, settings):
+def test_a_picture_over_the_pixel_limit_is_refused_with_its_size(editor, settings):
     # 8,000 × 6,000 is 48 million pixels: over the default 40 million, a small file in 1-bit.
     content = picture("PNG", (8000, 6000), mode="1")
 
-    response = upload(editor, article, "huge.png", content)
+    response = upload(editor, "huge.png", content)
 
-    assert_refused(response, article, settings, "This image is 8000 × 6000 pixels")
-    assert "at most 40.0 million pixels" in lead_image_errors(response)[0]
+    assert_refused(response, settings, "This image is 8000 × 6000 pixels")
+    assert "at most 40.0 million pixels" in file_errors(response)[0]
 
 
-def test_the_pixel_limit_is_a_setting(editor, article, settings):
+def test_the_pixel_limit_is_a_setting(editor, settings):
     settings.MAX_IMAGE_PIXELS = 1_000
 
-    response = upload(editor, article, "photo.png", picture("PNG", (60, 40)))
+    response = upload(editor, "photo.png", picture("PNG", (60, 40)))
 
-    assert_refused(response, article, settings, "This image is 60 × 40 pixels")
+    assert_refused(response, settings, "This image is 60 × 40 pixels")
 
 
 @pytest.mark.parametrize(
     ("width", "height"), [(7_000, 7_000), (50_000, 50_000), (2**31 - 1, 2**31 - 1)]
 )
-def test_a_decompression_bomb_is_refused_without_being_decoded(
-    editor, article, settings, width, height
-):
-    response = upload(editor, article, "bomb.png", png_claiming(width, height))
+def test_a_decompression_bomb_is_refused_without_being_decoded(editor, settings, width, height):
+    response = upload(editor, "bomb.png", png_claiming(width, height))
 
-    errors = lead_image_errors(response)
+    errors = file_errors(response)
     assert len(errors) == 1, errors
     assert "million pixels" in errors[0], errors
-    assert not Article.objects.get(pk=article.pk).lead_image
+    assert not MediaImage.objects.exists()
 
 
-def test_a_truncated_picture_is_refused_as_damaged(editor, article, settings):
+def test_a_truncated_picture_is_refused_as_damaged(editor, settings):
     content = picture("JPEG", (400, 300))
 
-    response = upload(editor, article, "cut.jpg", content[: len(content) // 2], "image/jpeg")
+    response = upload(editor, "cut.jpg", content[: len(content) // 2], "image/jpeg")
 
-    assert_refused(response, article, settings, "This image file is damaged or incomplete")
+    assert_refused(response, settings, "This image file is damaged or incomplete")
 
 
 def test_the_model_field_refuses_the_same_files_outside_the_admin(settings):
-    article = make_article()
-    article.lead_image = SimpleUploadedFile("page.png", HTML, content_type="image/png")
+    image = MediaImage(
+        title="Page",
+        slug="page",
+        file=SimpleUploadedFile("page.png", HTML, content_type="image/png"),
+    )
 
     with pytest.raises(ValidationError) as refused:
-        article.full_clean()
+        image.full_clean()
 
-    assert refused.value.message_dict["lead_image"][0].startswith("This file is not a picture")
+    assert refused.value.message_dict["file"][0].startswith("This file is not a picture")
 
 
 def test_a_stored_image_is_not_opened_again_on_every_save(settings):
-    article = make_article(lead_image=SimpleUploadedFile("photo.png", picture("PNG")))
+    image = make_image(file=SimpleUploadedFile("photo.png", picture("PNG")))
+    article = make_article(lead_picture=image)
     settings.MAX_IMAGE_PIXELS = 1  # stricter now; what was accepted stays
 
+    image.full_clean()
     article.full_clean()
-    validate_image(article.lead_image)
+    validate_image(image.file)
+
+
+def test_the_desk_gives_an_article_a_lead_picture_from_the_library(editor):
+    article = make_article(headline="Harbour reopens", authors=[make_author()])
+    harbour = make_image()
+
+    response = save_article_through_admin(editor, article, lead_picture=str(harbour.pk))
+
+    assert response.status_code == 302, field_errors(response)
+    assert Article.objects.get(pk=article.pk).lead_picture == harbour
+
+
+def test_a_picture_replaced_by_a_file_that_is_not_one_keeps_its_file(editor, settings):
+    harbour = make_image(file=SimpleUploadedFile("harbour.png", picture("PNG")))
+    stored = sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file())
+    data = form_data(editor.get(change_url(harbour)), "mediaimage_form")
+    data["file"] = SimpleUploadedFile("page.png", HTML, content_type="image/png")
+
+    response = editor.post(change_url(harbour), data)
+
+    [error] = file_errors(response)
+    assert error.startswith("This file is not a picture that can be shown")
+    kept = MediaImage.objects.get(pk=harbour.pk)
+    assert (kept.file.name, kept.width, kept.height) == (harbour.file.name, 60, 40)
+    assert sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()) == stored

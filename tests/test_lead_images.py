@@ -1,4 +1,5 @@
-"""Lead images: responsive renditions for srcset, made when the image is saved."""
+"""Lead pictures: responsive renditions in AVIF, WebP and JPEG for srcset, made from the
+library's file at the widths it can fill."""
 
 import io
 import re
@@ -7,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from .factories import make_article
+from .factories import make_article, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -18,32 +19,52 @@ def png(width, height):
     return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
 
 
+def lead_figure(html: str) -> str:
+    return re.search(r'<figure class="lead-image">.*?</figure>', html, flags=re.S).group(0)
+
+
+def candidates(srcset: str) -> list[list[str]]:
+    return [candidate.rsplit(" ", 1) for candidate in srcset.split(", ")]
+
+
+def stored(settings, url):
+    return settings.MEDIA_ROOT / url.removeprefix(settings.MEDIA_URL).lstrip("/")
+
+
 def test_a_wide_lead_image_is_offered_at_narrower_widths_that_exist(client, settings):
-    article = make_article(lead_image=png(2000, 1000), lead_image_alt="A harbour")
+    picture = make_image(file=png(2000, 1000), alt="A harbour")
+    article = make_article(lead_picture=picture)
 
-    html = client.get(article.get_absolute_url()).content.decode()
+    figure = lead_figure(client.get(article.get_absolute_url()).content.decode())
 
-    srcset = re.search(r'srcset="([^"]+)"', html).group(1)
-    candidates = [candidate.rsplit(" ", 1) for candidate in srcset.split(", ")]
-    assert [width for _url, width in candidates] == ["480w", "960w", "1600w", "2000w"]
-    assert 'sizes="' in html
-    for url, width in candidates[:-1]:
-        path = settings.MEDIA_ROOT / url.removeprefix(settings.MEDIA_URL).lstrip("/")
-        with Image.open(path) as rendition:
-            assert rendition.width == int(width.removesuffix("w"))
-            assert rendition.format == "JPEG"
+    img = re.search(r"<img [^>]+>", figure).group(0)
+    srcset = re.search(r'srcset="([^"]+)"', img).group(1)
+    assert [width for _url, width in candidates(srcset)] == ["480w", "960w", "1600w"]
+    assert 'sizes="' in img and 'alt="A harbour"' in img
+    assert 'width="1600" height="800"' in img
+    sources = dict(re.findall(r'<source type="([^"]+)" srcset="([^"]+)"', figure))
+    assert set(sources) == {"image/avif", "image/webp"}
+    for mime_type, offered in [*sources.items(), ("image/jpeg", srcset)]:
+        for url, width in candidates(offered):
+            with Image.open(stored(settings, url)) as rendition:
+                assert rendition.width == int(width.removesuffix("w"))
+                assert rendition.get_format_mimetype() == mime_type
 
 
 def test_a_small_lead_image_is_not_blown_up(client):
-    article = make_article(lead_image=png(400, 300))
+    article = make_article(lead_picture=make_image(file=png(400, 300)))
 
-    html = client.get(article.get_absolute_url()).content.decode()
+    figure = lead_figure(client.get(article.get_absolute_url()).content.decode())
 
-    assert re.search(r'srcset="[^"]+ 400w"', html)
-    assert "480w" not in html
+    assert re.search(r'<img [^>]*srcset="[^" ]+ 400w"', figure)
+    assert 'width="400" height="300"' in figure
+    assert "480w" not in figure
 
 
 def test_an_article_without_an_image_has_no_srcset(client):
     article = make_article()
 
-    assert "srcset" not in client.get(article.get_absolute_url()).content.decode()
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert "srcset" not in html
+    assert "lead-image" not in html

@@ -15,16 +15,18 @@ import pytest
 from django.urls import reverse
 from taggit.models import Tag
 
-from articles.models import Article, Author, Section
+from articles.models import Article, Author, MediaImage, Section
 
 from .everywhere import (
     ARTICLE_TEXT_FIELDS,
+    PICTURE_TEXT_FIELDS,
     admin_pages,
     feeds,
     field_errors,
     make_story,
     reader_pages,
     save_article_through_admin,
+    save_picture_through_admin,
     sitemaps,
 )
 from .forms import change_url, form_data
@@ -109,6 +111,24 @@ def test_control_characters_in_an_article_field_are_a_field_error(admin_client, 
     assert_refused(response, field, article, message)
 
 
+@pytest.mark.parametrize("field", PICTURE_TEXT_FIELDS)
+@pytest.mark.parametrize("kind", REFUSED_CHARACTERS)
+def test_control_characters_in_a_lead_pictures_field_are_a_field_error(
+    admin_client, story, field, kind
+):
+    picture = story.picture
+
+    response = save_picture_through_admin(
+        admin_client, picture, **{field: REFUSED_CHARACTERS[kind]}
+    )
+
+    message = "Null characters are not allowed" if kind == "nul" else "U+"
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors.get(field, [])
+    assert any(message in error for error in errors), (field, field_errors(response))
+    assert getattr(MediaImage.objects.get(pk=picture.pk), field) == getattr(picture, field)
+
+
 @pytest.mark.parametrize("kind", REFUSED_CHARACTERS)
 def test_control_characters_in_a_tag_are_a_field_error(admin_client, story, kind):
     response = save_article_through_admin(
@@ -136,11 +156,18 @@ def test_unusual_but_printable_text_is_saved_and_shown_everywhere(
     changes = {field: value for field in ARTICLE_TEXT_FIELDS}
 
     response = save_article_through_admin(admin_client, story.article, **changes)
+    assert response.status_code == 302, field_errors(response)
+    response = save_picture_through_admin(
+        admin_client, story.picture, **{field: value for field in PICTURE_TEXT_FIELDS}
+    )
 
     assert response.status_code == 302, field_errors(response)
     article = Article.objects.get(pk=story.article.pk)
     for field in ARTICLE_TEXT_FIELDS:
         assert getattr(article, field) == value.strip(), field
+    picture = MediaImage.objects.get(pk=story.picture.pk)
+    for field in PICTURE_TEXT_FIELDS:
+        assert getattr(picture, field) == value.strip(), field
     assert problems_on_every_page(client, admin_client, story) == []
     html = client.get(article.get_original_url()).content.decode()
     assert text_of(html, "h1") == [value.strip()]

@@ -9,10 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from pytest_django.asserts import assertContains
 
 from articles.models import Status
 
-from .factories import make_article, make_author, make_section
+from .factories import make_article, make_author, make_image, make_section
 
 pytestmark = pytest.mark.django_db
 
@@ -164,29 +165,43 @@ def test_article_without_author_date_or_image_still_reads_well(client):
 
 
 def test_lead_image_shows_with_alt_caption_and_credit(client):
-    article = make_article(
-        lead_image=SimpleUploadedFile("pic.gif", GIF, content_type="image/gif"),
-        lead_image_alt="Two men shaking hands",
-        lead_image_caption="The leaders meet.",
-        lead_image_credit="Agency / Photographer",
+    picture = make_image(
+        file=SimpleUploadedFile("pic.gif", GIF, content_type="image/gif"),
+        alt="Two men shaking hands",
+        caption="The leaders meet.",
+        credit="Agency / Photographer",
     )
+    article = make_article(lead_picture=picture)
 
     response = client.get(article.get_absolute_url())
 
     html = response.content.decode()
-    assert (
-        f'src="{article.lead_image.url}" alt="Two men shaking hands" width="1" height="1"' in html
+    [figure] = re.findall(r'<figure class="lead-image">.*?</figure>', html, flags=re.S)
+    img = re.search(r"<img [^>]+>", figure).group(0)
+    src = re.search(r' src="([^"]+)"', img).group(1)
+    assert re.fullmatch(
+        r"/media/renditions/library/\d{4}/\d{2}/[\w-]{16}/pic-full-1w-\w+\.jpg", src
     )
-    assert "The leaders meet." in html
-    assert "Photo: Agency / Photographer" in html
+    assert 'alt="Two men shaking hands" fetchpriority="high"' in img
+    assert 'width="1" height="1"' in img
+    assertContains(
+        response,
+        '<figcaption>The leaders meet. <span class="credit">Photo: Agency / Photographer</span>'
+        "</figcaption>",
+        html=True,
+    )
+    assert_well_formed_page(response)
 
 
 def test_caption_without_an_image_is_not_shown(client):
-    article = make_article(lead_image_caption="A caption for a missing picture")
+    # A library picture's caption belongs to the articles that show the picture.
+    make_image(caption="A caption for a missing picture")
+    article = make_article()
 
     response = client.get(article.get_absolute_url())
 
     assert "A caption for a missing picture" not in response.content.decode()
+    assert "<figure" not in response.content.decode()
 
 
 def test_section_page_lists_only_its_articles(client):

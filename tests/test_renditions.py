@@ -451,10 +451,18 @@ def test_social_crops_are_jpegs_up_to_1200_wide(storage):
     assert opened(storage, crops["16:9"]).size == (1200, 675)
 
 
-def test_the_library_uses_the_lead_images_widths():
-    from articles.models.article import RENDITION_WIDTHS
+@pytest.mark.django_db
+def test_a_lead_picture_is_offered_at_the_librarys_widths():
+    from articles.media.figures import figure
 
-    assert WIDTHS == RENDITION_WIDTHS
+    from .factories import make_article, make_image, picture_file
+
+    article = make_article(lead_picture=make_image(file=picture_file(2000, 1000)))
+
+    shown = figure(article.lead_picture, article.language).picture
+    assert [candidate.rsplit(" ", 1)[1] for candidate in shown.srcset.split(", ")] == [
+        f"{width}w" for width in WIDTHS
+    ]
 
 
 @pytest.fixture
@@ -497,13 +505,13 @@ def test_the_picture_include_escapes_the_alt_text(stored_picture):
 def test_an_image_fields_file_is_a_source(settings):
     from django.core.files.storage import default_storage
 
-    from articles.models import Article
+    from articles.models import MediaImage
 
     content = BytesIO()
     red_square_at(0.5, 0.5, size=(800, 600)).save(content, "JPEG")
-    name = default_storage.save("articles/2026/12/Qw3/harbour.jpg", ContentFile(content.getvalue()))
-    made = rendition(Source(Article(lead_image=name).lead_image, 800, 600), width=480, ratio="1:1")
+    name = default_storage.save("library/2026/12/Qw3/harbour.jpg", ContentFile(content.getvalue()))
+    made = rendition(Source(MediaImage(file=name).file, 800, 600), width=480, ratio="1:1")
     assert (made.width, made.height) == (480, 480)
-    assert made.name.startswith("renditions/articles/2026/12/Qw3/harbour-1x1-480w-")
+    assert made.name.startswith("renditions/library/2026/12/Qw3/harbour-1x1-480w-")
     assert made.url == f"{settings.MEDIA_URL}{made.name}"
     assert (settings.MEDIA_ROOT / made.name).is_file()

@@ -196,24 +196,34 @@ def test_run_serves_the_images_editors_upload(serve):
     encoded = base64.b64encode(picture.getvalue())
     upload = (
         "import base64; from django.core.files.base import ContentFile;"
-        "from articles.models import Article;"
+        "from articles.models import Article, MediaImage;"
+        "p = MediaImage(title='Teal', slug='teal', alt='A teal rectangle', credit='Ada / dpa');"
+        f"p.file.save('lead.png', ContentFile(base64.b64decode({encoded!r})));"
         "a = Article.objects.get(slug='china-eloquent-silence-kim-putin');"
-        "a.lead_image_alt = 'A teal rectangle';"
-        f"a.lead_image.save('lead.png', ContentFile(base64.b64decode({encoded!r})))"
+        "a.lead_picture = p; a.save();"
+        "print(p.file.url)"
     )
-    subprocess.run(
+    uploaded = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", upload],
         cwd=BASE_DIR,
         env={**env, "DJANGO_DEBUG": "true"},
         check=True,
         capture_output=True,
-    )
+        text=True,
+    ).stdout.split()[-1]  # after the shell's own notice of what it imported
 
     status, _, page = fetch(base + "/en/articles/china-eloquent-silence-kim-putin/")
     assert status == 200
-    source = re.search(r'<img src="(/media/[^"]+)" alt="A teal rectangle"', page)
+    source = re.search(r'<img src="(/media/renditions/[^"]+)"[^>]* alt="A teal rectangle"', page)
     assert source, "the article shows its lead image"
+    # The page's rendition, and the picture as uploaded (what the image sitemap lists).
     with urllib.request.urlopen(base + source.group(1), timeout=5) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "image/jpeg"
+        with Image.open(io.BytesIO(response.read())) as shown:
+            assert (shown.format, shown.size) == ("JPEG", (640, 360))
+    assert uploaded.startswith("/media/library/") and uploaded.endswith("/lead.png")
+    with urllib.request.urlopen(base + uploaded, timeout=5) as response:
         assert response.status == 200
         assert response.headers["Content-Type"] == "image/png"
         assert response.read() == picture.getvalue()

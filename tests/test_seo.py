@@ -5,7 +5,6 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from PIL import Image
 
@@ -23,15 +22,10 @@ from articles.models import (
 from articles.reading import ReaderArticle, for_readers
 from articles.seo import article_meta, news_article, page_meta
 
-from .factories import make_article, make_author, make_section
+from .factories import make_article, make_author, make_image, make_section, picture_file
 
 pytestmark = pytest.mark.django_db
 
-# A 1x1 transparent GIF.
-GIF = (
-    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
-    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
-)
 PUBLISHED = datetime(2024, 9, 14, 7, 30, tzinfo=UTC)  # 09:30 in Berlin (summer time)
 EDITED = datetime(2024, 9, 14, 12, 0, tzinfo=UTC)
 CORRECTED = datetime(2024, 9, 15, 10, 0, tzinfo=UTC)
@@ -80,10 +74,16 @@ def article(section):
             make_author(name="Ben Okri", slug="ben-okri"),
         ],
         tags=["Budget", "City hall"],
-        lead_image=SimpleUploadedFile("hall.gif", GIF, content_type="image/gif"),
-        lead_image_alt="City hall at dusk",
-        lead_image_caption="City hall, where the budget was agreed.",
-        lead_image_credit="Jane Doe / dpa",
+        lead_picture=make_image(
+            file=picture_file(800, 600, name="hall.jpg"),
+            alt="City hall at dusk",
+            caption="City hall, where the budget was agreed.",
+            credit="Jane Doe / dpa",
+            creator="Jane Doe",
+            copyright_notice="© 2024 dpa",
+            license_url="https://www.dpa.com/en/licence",
+            acquire_license_url="https://www.dpa.com/en/buy",
+        ),
     )
     Correction.objects.create(
         article=article,
@@ -113,6 +113,11 @@ def german(article):
     translation.translators.add(translator)
     set_updated_at(translation, EDITED)
     return ArticleTranslation.objects.get(pk=translation.pk)
+
+
+# The addresses in an article's metadata that are not the site's: the vocabulary, and the lead
+# picture's licence and licensing page at the agency.
+NOT_OURS = {"https://schema.org", "https://www.dpa.com/en/licence", "https://www.dpa.com/en/buy"}
 
 
 def urls_in(data):
@@ -189,15 +194,68 @@ def test_an_undated_article_has_no_dates_at_all(request_):
     assert "dateModified" not in data
 
 
-def test_the_lead_image_carries_its_size_caption_and_credit(article, request_):
-    image = news_article(reader(article), request_)["image"]
+RENDITION = r"http://testserver/media/renditions/library/\d{4}/\d{2}/[\w-]{16}/"
 
-    assert image["@type"] == "ImageObject"
-    assert image["url"].startswith("http://testserver/media/articles/")
-    assert image["url"].endswith(".gif")
-    assert (image["width"], image["height"]) == (1, 1)
-    assert image["caption"] == "City hall, where the budget was agreed."
-    assert image["creditText"] == image["copyrightNotice"] == "Jane Doe / dpa"
+
+def test_the_lead_image_carries_its_size_caption_and_credit(article, request_):
+    images = news_article(reader(article), request_)["image"]
+
+    # Search engines ask for 16:9, 4:3 and 1:1: the lead picture's three crops, in that order.
+    assert [(image["width"], image["height"]) for image in images] == [
+        (800, 450),
+        (800, 600),
+        (600, 600),
+    ]
+    for image, label in zip(images, ("16x9-800w", "4x3-800w", "1x1-600w"), strict=True):
+        assert re.fullmatch(RENDITION + rf"hall-{label}-\w+\.jpg", image["url"]), image["url"]
+        assert image == {
+            "@type": "ImageObject",
+            "url": image["url"],
+            "contentUrl": image["url"],
+            "width": image["width"],
+            "height": image["height"],
+            "caption": "City hall, where the budget was agreed.",
+            "creditText": "Jane Doe / dpa",
+            "creator": {"@type": "Person", "name": "Jane Doe"},
+            "copyrightNotice": "© 2024 dpa",
+            "license": "https://www.dpa.com/en/licence",
+            "acquireLicensePage": "https://www.dpa.com/en/buy",
+        }
+
+
+def test_a_picture_without_rights_details_claims_none_and_the_credit_is_no_copyright(request_):
+    article = make_article(lead_picture=make_image(credit="Jane Doe / dpa"))
+
+    images = news_article(reader(article), request_)["image"]
+
+    assert len(images) == 3
+    for image in images:
+        assert image["creditText"] == "Jane Doe / dpa"
+        for claim in ("copyrightNotice", "creator", "license", "acquireLicensePage"):
+            assert claim not in image, claim
+
+
+def test_the_pictures_in_the_body_follow_the_lead_picture_with_their_own_credits(article, request_):
+    harbour = make_image(
+        file=picture_file(640, 480, name="harbour.jpg"),
+        caption="The harbour.",
+        credit="Ann Lee / AP",
+        creator="Ann Lee",
+    )
+    article.body = f"The council met.\n\n[[image {harbour.slug} | credit: Ann Lee / AP Photo]]"
+    article.save()
+
+    images = news_article(reader(article), request_)["image"]
+
+    assert len(images) == 4
+    assert [image["creditText"] for image in images[:3]] == ["Jane Doe / dpa"] * 3
+    body = images[3]
+    assert re.fullmatch(RENDITION + r"harbour-full-640w-\w+\.jpg", body["url"]), body["url"]
+    assert (body["width"], body["height"]) == (640, 480)
+    assert body["caption"] == "The harbour."
+    assert body["creditText"] == "Ann Lee / AP Photo"
+    assert body["creator"] == {"@type": "Person", "name": "Ann Lee"}
+    assert "copyrightNotice" not in body
 
 
 def test_without_a_lead_image_the_default_social_image_stands_in(request_):
@@ -359,8 +417,9 @@ def test_site_url_setting_is_used_for_every_address(article, german, request_, s
 
     urls = urls_in(data) + urls_in(meta)
     assert len(urls) > 10
-    schema = ["https://schema.org"]
-    assert [url for url in urls if not url.startswith("https://news.example.org/")] == schema
+    others = [url for url in urls if not url.startswith("https://news.example.org/")]
+    assert others.count("https://schema.org") == 1
+    assert set(others) == NOT_OURS
 
 
 def test_without_site_url_addresses_use_the_request_origin(article, request_, settings):
@@ -369,7 +428,8 @@ def test_without_site_url_addresses_use_the_request_origin(article, request_, se
     shown = reader(article)
     urls = urls_in(news_article(shown, request_)) + urls_in(article_meta(shown, request_))
 
-    assert all(url.startswith("http://testserver/") for url in urls if url != "https://schema.org")
+    assert all(url.startswith("http://testserver/") for url in urls if url not in NOT_OURS)
+    assert any(url.startswith("http://testserver/media/renditions/") for url in urls)
     assert "example.com" not in json.dumps([news_article(reader(article), request_)])
 
 
@@ -451,7 +511,9 @@ def test_seo_head_renders_canonical_description_and_social_tags(article, german,
     assert meta_content(tags, "property", "og:locale") == ["en_GB"]
     assert meta_content(tags, "property", "og:locale:alternate") == ["de_DE"]
     [image] = meta_content(tags, "property", "og:image")
-    assert image.startswith("http://testserver/media/")
+    assert re.fullmatch(RENDITION + r"hall-16x9-800w-\w+\.jpg", image), image
+    assert meta_content(tags, "property", "og:image:width") == ["800"]
+    assert meta_content(tags, "property", "og:image:height") == ["450"]
     assert meta_content(tags, "property", "og:image:alt") == ["City hall at dusk"]
     assert meta_content(tags, "property", "article:published_time") == ["2024-09-14T09:30:00+02:00"]
     assert meta_content(tags, "property", "article:section") == ["Politics"]
@@ -459,6 +521,21 @@ def test_seo_head_renders_canonical_description_and_social_tags(article, german,
     assert meta_content(tags, "name", "twitter:card") == ["summary_large_image"]
     assert meta_content(tags, "name", "twitter:image") == [image]
     assert not [tag for tag, _attrs in tags if tag == "title"]
+
+
+def test_the_social_card_is_the_lead_pictures_wide_crop_at_most_1200_wide(request_):
+    picture = make_image(
+        file=picture_file(2000, 1500, name="quay.jpg"), alt="The quay", focal_x=0.2
+    )
+    article = make_article(lead_picture=picture)
+
+    meta = article_meta(reader(article), request_)
+
+    image = meta["og"]["image"]
+    assert re.fullmatch(RENDITION + r"quay-16x9-1200w-\w+\.jpg", image["url"]), image["url"]
+    assert (image["width"], image["height"], image["alt"]) == (1200, 675, "The quay")
+    assert meta["twitter"]["image"] == image["url"]
+    assert meta["twitter"]["image_alt"] == "The quay"
 
 
 def test_seo_head_lists_every_language_version_and_the_original_as_x_default(

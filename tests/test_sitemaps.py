@@ -10,7 +10,7 @@ from django.utils import timezone
 from articles.models import Article, ArticleTranslation, Correction, Status
 from articles.sitemaps import NewsSitemap
 
-from .factories import make_article, make_author, make_section
+from .factories import make_article, make_author, make_image, make_section, picture_file
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,7 @@ NS = {
     "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
     "xhtml": "http://www.w3.org/1999/xhtml",
     "news": "http://www.google.com/schemas/sitemap-news/0.9",
+    "image": "http://www.google.com/schemas/sitemap-image/1.1",
 }
 SITEMAP_NAMES = ["articles", "translations", "sections", "tags", "authors", "news"]
 
@@ -295,7 +296,8 @@ def test_the_news_sitemap_splits_into_files_of_at_most_its_limit(client, monkeyp
 def make_translated_articles(count):
     author = make_author()
     for _ in range(count):
-        translate(make_article(authors=[author], tags=["Climate"]))
+        picture = make_image(file=picture_file(32, 18))
+        translate(make_article(authors=[author], tags=["Climate"], lead_picture=picture))
 
 
 @pytest.mark.parametrize("name", [*SITEMAP_NAMES, None], ids=[*SITEMAP_NAMES, "index"])
@@ -310,13 +312,36 @@ def test_sitemap_query_count_does_not_grow_with_pages(client, django_assert_max_
         assert client.get(url).status_code == 200
 
 
+def pictures(url_element) -> list[str]:
+    return [loc.text for loc in url_element.iterfind("image:image/image:loc", NS)]
+
+
+def test_a_page_lists_the_library_pictures_it_shows_as_uploaded(client):
+    lead = make_image(file=picture_file(64, 36, name="lead.jpg"))
+    inside = make_image(file=picture_file(64, 36, name="inside.jpg"))
+    make_image(file=picture_file(64, 36, name="unused.jpg"))
+    article = make_article(lead_picture=lead, body=f"Text.\n\n[[image {inside.slug}]]")
+    german = translate(article)
+    plain = make_article()
+    shown = sorted(f"http://testserver{image.file.url}" for image in (lead, inside))
+
+    originals = entries(client, "/sitemap-articles.xml")
+    translations = entries(client, "/sitemap-translations.xml")
+
+    page = "http://testserver{}".format
+    assert sorted(pictures(originals[page(article.get_absolute_url())])) == shown
+    assert sorted(pictures(translations[page(german.get_absolute_url())])) == shown
+    assert pictures(originals[page(plain.get_absolute_url())]) == []
+    assert all(url.startswith("http://testserver/media/library/") for url in shown)
+
+
 def test_an_unknown_sitemap_is_not_found(client):
     assert client.get("/sitemap-nothing.xml").status_code == 404
 
 
 def test_site_url_setting_is_used_for_every_sitemap_address(client, settings):
     settings.SITE_URL = "https://news.example.org"
-    article = make_article(authors=[make_author()], tags=["Climate"])
+    article = make_article(authors=[make_author()], tags=["Climate"], lead_picture=make_image())
     translate(article)
 
     sitemaps = sitemap_locations(client)
@@ -327,9 +352,15 @@ def test_site_url_setting_is_used_for_every_sitemap_address(client, settings):
         for url in entries(client, sitemap).values()
         for link in url.iterfind("xhtml:link", NS)
     ]
+    images = [
+        image
+        for sitemap in sitemaps
+        for url in entries(client, sitemap).values()
+        for image in pictures(url)
+    ]
 
-    assert len(locations) >= 8 and len(links) >= 3
-    for address in [*sitemaps, *locations, *links]:
+    assert len(locations) >= 8 and len(links) >= 3 and len(images) == 2
+    for address in [*sitemaps, *locations, *links, *images]:
         assert address.startswith("https://news.example.org/"), address
     robots = client.get("/robots.txt").content.decode()
     assert "Sitemap: https://news.example.org/sitemap.xml" in robots
