@@ -1,5 +1,6 @@
 """Markdown to safe HTML for readers: CommonMark rendering, then an allow-list sanitiser."""
 
+import html
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -151,6 +152,38 @@ def render_markdown(source: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+# body_html is the sanitiser's output: attributes in double quotes, in the order written.
+PLACEHOLDER = re.compile(r'<figure data-media="[^"]*"[^>]*></figure>')
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+_NAMES = {attribute: name for name, attribute in MEDIA_ATTRIBUTES.items()}
+
+
+def placeholders(body_html: str) -> list[MediaReference]:
+    """The references a rendered body shows, in order (what media/figures.py expands)."""
+    return [_reference(match.group(0)) for match in PLACEHOLDER.finditer(body_html or "")]
+
+
+def _reference(placeholder: str) -> MediaReference:
+    values = {
+        _NAMES[attribute]: html.unescape(value)
+        for attribute, value in _ATTRIBUTE.findall(placeholder)
+        if attribute in _NAMES
+    }
+    kind = values.pop("kind")
+    return MediaReference(kind, tuple(values.pop("targets", "").split()), **values)
+
+
+def media_shown(body_html: str) -> str:
+    """What library media a rendered body shows, as one line ("embed:https://… image:a"):
+    stored with the text, so that a save that leaves it alone needs no look at the uses."""
+    shown = {
+        f"{'embed' if ref.kind == 'embed' else 'image'}:{target}"
+        for ref in placeholders(body_html)
+        for target in ref.targets
+    }
+    return " ".join(sorted(shown))
 
 
 def media_references(source: str) -> list[MediaReference]:

@@ -99,8 +99,9 @@ TRANSLATORS = Role(
         {
             *may("articles.articletranslation", "add", "change", "view"),
             *may("articles.article", "view"),
-            # They write the pictures' alt texts and captions in their language.
-            *may("articles.mediaimage", "view"),
+            # They write the pictures' alt texts and captions in their language (the library
+            # shows them the rest read-only: admin/media.py).
+            *may("articles.mediaimage", "view", "change"),
             *may("articles.mediaimagetranslation", "add", "change", "view"),
             *may("articles.embed", "view"),
             *may("articles.author", "view"),

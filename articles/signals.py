@@ -18,7 +18,6 @@ from .models import (
     ArticleTranslation,
     Correction,
     MediaImage,
-    MediaUse,
     SlugRedirect,
     Status,
 )
@@ -48,7 +47,10 @@ def mark_translations_stale(sender, instance, raw=False, update_fields=None, **k
 @receiver(post_save, sender=ArticleTranslation)
 def record_media_uses(sender, instance, raw=False, update_fields=None, **kwargs):
     """Which library images and embeds the article shows, from its texts (media/library.py)."""
-    if update_fields is not None and not {"body", "lead_picture"} & set(update_fields):
+    if raw:  # loaddata records them once everything is loaded (media/library.py)
+        return
+    # A save naming what it changed, and not what the text shows of the library: nothing to do.
+    if update_fields is not None and not {"media_shown", "lead_picture"} & set(update_fields):
         return
     record_uses(instance if sender is Article else instance.article)
 
@@ -65,15 +67,6 @@ def make_renditions_soon(sender, instance, raw=False, update_fields=None, **kwar
         return
     pk = instance.pk
     transaction.on_commit(lambda: jobs.make_renditions.enqueue(image_pk=pk), robust=True)
-
-
-@receiver(pre_save, sender=MediaUse)
-def restored_use_replaces_derived_one(sender, instance, raw=False, **kwargs):
-    # A backup restores uses the article's own load already derived: keep the backup's row.
-    if raw:
-        MediaUse.objects.filter(
-            article_id=instance.article_id, image_id=instance.image_id, embed_id=instance.embed_id
-        ).exclude(pk=instance.pk).delete()
 
 
 @receiver(post_save, sender=Correction)

@@ -60,7 +60,8 @@ EMPTY = "flush --no-input"
 RESTORE = "loaddata --restore-backup newsroom-backup.json.gz"
 MOVE_OUT = (
     "dumpdata taggit.tag articles.section articles.sectiontranslation articles.author "
-    "articles.authortranslation articles.article articles.byline articles.taggedarticle "
+    "articles.authortranslation articles.mediaimage articles.mediaimagetranslation "
+    "articles.embed articles.article articles.byline articles.taggedarticle "
     "articles.articletranslation --natural-foreign --natural-primary --indent 2 "
     "--output content.json"
 )

@@ -464,3 +464,18 @@ def test_publishing_needs_alt_text_for_the_lead_picture_too(editor):
     assert f"The image “{bare.slug}” needs alt text before it can be published." in str(
         refusal.value
     )
+
+
+def test_a_picture_written_into_the_body_at_the_desk_is_recorded_as_used(client, editor):
+    harbour = make_image()
+    article = make_article(status=Status.DRAFT, published_at=None)
+    data = form_data(client.get(change_url(article)), "article_form")
+    data["body"] = f"Text.\n\n[[image {harbour.slug}]]"
+
+    assert client.post(change_url(article), data).status_code == 302
+
+    assert list(harbour.uses.values_list("article", flat=True)) == [article.pk]
+    data = form_data(client.get(change_url(article)), "article_form")
+    data["body"] = "Text only."
+    client.post(change_url(article), data)
+    assert not harbour.uses.exists()

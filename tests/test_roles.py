@@ -48,7 +48,7 @@ MEDIA_LIBRARY = {
         "embed": "change delete view",
     },
     "Translators": {
-        "mediaimage": "view",
+        "mediaimage": "change view",
         "mediaimagetranslation": "add change view",
         "embed": "view",
     },
@@ -74,7 +74,8 @@ def test_the_declared_roles_are_what_the_data_migrations_left_so_nothing_changed
     for name, models in texts.GRANTS.items():
         migrated[name] |= {f"articles.{do}_{model}" for model in models for do in texts.CRUD}
     # The media library (0018) on purpose: reporters add and describe pictures, editors also
-    # delete them, translators write their texts in other languages.
+    # delete them, translators write their texts in other languages (the picture itself is
+    # read-only to them: admin/media.py).
     for name, grants in MEDIA_LIBRARY.items():
         migrated[name] |= {
             f"articles.{do}_{model}" for model, actions in grants.items() for do in actions.split()
@@ -179,7 +180,7 @@ DESK = {
             "ArticleTranslation": "add change view",
             "Author": "view",
             "Embed": "view",
-            "MediaImage": "view",
+            "MediaImage": "change view",
             "Section": "view",
             "Tag": "view",
         },
@@ -257,3 +258,19 @@ def test_a_translator_writes_a_pictures_alt_text_and_caption_in_their_language(c
     ]
     picture.refresh_from_db()
     assert (picture.alt, picture.caption) == ("Boats", "The harbour.")
+
+
+def test_a_translator_cannot_change_a_pictures_credit_or_file(client):
+    client.force_login(make_staff("Translators"))
+    picture = make_image(credit="Jane Doe / Reuters")
+    data = form_data(client.get(change_url(picture)), "mediaimage_form")
+    data.update({"credit": "Someone else", "alt": "Changed", "focal_x": "0.1"})
+
+    client.post(change_url(picture), data)
+
+    picture.refresh_from_db()
+    assert (picture.credit, picture.alt, picture.focal_x) == (
+        "Jane Doe / Reuters",
+        "What picture %s shows" % picture.slug.removeprefix("picture-"),
+        0.5,
+    )

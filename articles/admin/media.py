@@ -138,6 +138,19 @@ class MediaImageAdmin(VersionAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(use_total=Count("uses"))
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("articles.add_mediaimage"):
+            # Translators (roles.py) write the texts in other languages, below; the picture
+            # itself, its credit and rights are the newsroom's.
+            fields += [name for name in self.form._meta.fields if name not in fields]
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if not request.user.has_perm("articles.add_mediaimage"):
+            return {}  # the reference is read-only to them
+        return super().get_prepopulated_fields(request, obj)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user

@@ -67,7 +67,7 @@ class Dependency:
 # Columns of an article or a translation that only the pages showing its body display (and
 # searches), and bookkeeping no reader sees. Saving only these (an edit of the body) renews
 # the article's own pages, the feeds and searches, not the lists and boxes that show it.
-BODY_FIELDS = frozenset({"body", "body_html", "content_digest", "search_document"})
+BODY_FIELDS = frozenset({"body", "body_html", "media_shown", "content_digest", "search_document"})
 UNSEEN_FIELDS = frozenset(
     {
         "version",

@@ -76,8 +76,8 @@ class LockedRow:
 # What refresh_derived_fields() makes from the text: saved whenever the text is.
 TEXT_FIELDS = frozenset({"headline", "standfirst", "body"})
 DERIVED_FIELDS = {
-    Article: ["body_html", "summary", "content_digest"],
-    ArticleTranslation: ["body_html", "summary"],
+    Article: ["body_html", "media_shown", "summary", "content_digest"],
+    ArticleTranslation: ["body_html", "media_shown", "summary"],
 }
 
 

@@ -35,8 +35,10 @@ from ..wording import fill
 reversion.register(Tag)
 reversion.register(TaggedArticle, follow=["tag"])
 reversion.register(Byline)
-reversion.register(Article, follow=["bylines", "tagged_items"], exclude=["body_html"])
-reversion.register(ArticleTranslation, exclude=["body_html"])
+reversion.register(
+    Article, follow=["bylines", "tagged_items"], exclude=["body_html", "media_shown"]
+)
+reversion.register(ArticleTranslation, exclude=["body_html", "media_shown"])
 
 # What a restore brings back, by attname (the keys of Version.field_dict).
 RESTORED_FIELDS = {

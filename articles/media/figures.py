@@ -7,40 +7,20 @@ credit corrected in the library shows in every article that uses the picture (th
 renews their pages).
 """
 
-import html
 import logging
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import models
 from django.template.loader import render_to_string
 
-from ..markdown import MEDIA_ATTRIBUTES, MediaReference
+from ..markdown import PLACEHOLDER, MediaReference, placeholders
 from ..models import Embed, MediaImage
 from ..models.rows import local_text
 from . import renditions
 
 # body_html is the sanitiser's output: attributes in double quotes, in the order written.
-_PLACEHOLDER = re.compile(r'<figure data-media="[^"]*"[^>]*></figure>')
-_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
 logger = logging.getLogger(__name__)
-_NAMES = {attribute: name for name, attribute in MEDIA_ATTRIBUTES.items()}
-
-
-def placeholders(body_html: str) -> list[MediaReference]:
-    """The references a rendered body shows, in order."""
-    return [_reference(match) for match in _PLACEHOLDER.finditer(body_html or "")]
-
-
-def _reference(match: re.Match) -> MediaReference:
-    values = {
-        _NAMES[attribute]: html.unescape(value)
-        for attribute, value in _ATTRIBUTE.findall(match.group(0))
-        if attribute in _NAMES
-    }
-    kind = values.pop("kind")
-    return MediaReference(kind, tuple(values.pop("targets", "").split()), **values)
 
 
 @dataclass(frozen=True)
@@ -189,7 +169,7 @@ def expand(body_html: str, language: str, *, media: Media | None = None, absolut
         reference = next(shown)
         return render_reference(reference, media, language, absolute=absolute)
 
-    return _PLACEHOLDER.sub(show, body_html)
+    return PLACEHOLDER.sub(show, body_html)
 
 
 def render_reference(reference, media: Media, language: str, *, absolute=None) -> str:

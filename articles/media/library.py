@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ..images import oriented_size
 from ..markdown import MediaReference, media_references, media_syntax_errors
-from ..models import Embed, MediaImage, MediaUse
+from ..models import Article, ArticleTranslation, Embed, MediaImage, MediaUse
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,22 @@ def record_uses(article) -> None:
     ]
     if new:
         MediaUse.objects.bulk_create(new, ignore_conflicts=True)
+
+
+def record_loaded_uses(saved) -> None:
+    """After a fixture load: the uses of every article it saved, or saved a translation of
+    (`saved`: (model, pk) pairs). Not while loading: a picture may come after the article
+    showing it, and a backup carries the uses themselves."""
+    pks = {pk for model, pk in saved if model is Article}
+    translations = [pk for model, pk in saved if model is ArticleTranslation]
+    if translations:
+        pks |= set(
+            ArticleTranslation.objects.filter(pk__in=translations).values_list(
+                "article_id", flat=True
+            )
+        )
+    for article in Article.objects.filter(pk__in=pks).only("pk", "body", "lead_picture"):
+        record_uses(article)
 
 
 def reference_errors(source: str) -> list[str]:

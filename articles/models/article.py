@@ -14,7 +14,7 @@ from taggit.models import Tag, TaggedItemBase
 
 from ..addresses import slug_url
 from ..languages import url_language
-from ..markdown import opening_sentence, render_markdown
+from ..markdown import media_shown, opening_sentence, render_markdown
 from ..validators import (
     bcp47_validator,
     validate_body_length,
@@ -235,6 +235,12 @@ class Article(EditedRecord):
         help_text=_("Markdown. Use ## for subheadings, *italics*, **bold**, [links](…)."),
     )
     body_html = models.TextField(_("body HTML"), editable=False, default="")
+    media_shown = models.TextField(
+        _("media shown"),
+        editable=False,
+        default="",
+        help_text=_("The library's pictures and embeds the body shows (derived)."),
+    )
     summary = models.TextField(
         _("summary"),
         editable=False,
@@ -349,6 +355,7 @@ class Article(EditedRecord):
             normalize_newlines(self.body),
         )
         self.body_html = render_markdown(self.body)
+        self.media_shown = media_shown(self.body_html)
         self.summary = " ".join(self.standfirst.split()) or opening_sentence(self.body_html)
         self.content_digest = text_digest(self.headline, self.standfirst, self.body)
 

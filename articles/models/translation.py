@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..languages import site_language_codes
-from ..markdown import opening_sentence, render_markdown
+from ..markdown import media_shown, opening_sentence, render_markdown
 from ..validators import (
     bcp47_validator,
     validate_body_length,
@@ -79,6 +79,12 @@ class ArticleTranslation(EditedRecord):
         help_text=_("Markdown, like the original."),
     )
     body_html = models.TextField(_("body HTML"), editable=False, default="")
+    media_shown = models.TextField(
+        _("media shown"),
+        editable=False,
+        default="",
+        help_text=_("The library's pictures and embeds the body shows (derived)."),
+    )
     summary = models.TextField(
         _("summary"),
         editable=False,
@@ -153,6 +159,7 @@ class ArticleTranslation(EditedRecord):
             normalize_newlines(self.body),
         )
         self.body_html = render_markdown(self.body)
+        self.media_shown = media_shown(self.body_html)
         self.summary = " ".join(self.standfirst.split()) or opening_sentence(self.body_html)
         if not self.source_digest and self.article_id:
             self.record_source()

@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 
 from ...fixture_scope import restore_problem
 from ...fixtures import STDIN, FixtureCheck, FixtureError
+from ...media.library import record_loaded_uses
 
 
 class Command(loaddata.Command):
@@ -44,12 +45,14 @@ class Command(loaddata.Command):
         )
         if restore and (problem := restore_problem(options["database"])):
             raise FixtureError(problem)
+        self.loaded = set()  # (model, pk) of every object saved, in every file
         super().handle(*fixture_labels, **options)
 
     def loaddata(self, fixture_labels):
         # Runs inside the command's transaction: explain() may still look at what was loaded.
         try:
             super().loaddata(fixture_labels)
+            record_loaded_uses(self.loaded)
         except CommandError:
             raise
         except Exception as error:
@@ -80,6 +83,7 @@ class Command(loaddata.Command):
         self.check.next_object(obj, validate=self.will_save(obj))
         saved = super().save_obj(obj)
         self.check.object_saved(obj)
+        self.loaded.add((type(obj.object), obj.object.pk))
         if obj.deferred_fields:
             self.objs_with_deferred_fields[-1] = self.check.deferred(obj)
         return saved
