@@ -262,15 +262,11 @@ def test_a_translator_writes_a_pictures_alt_text_and_caption_in_their_language(c
 
 def test_a_translator_cannot_change_a_pictures_credit_or_file(client):
     client.force_login(make_staff("Translators"))
-    picture = make_image(credit="Jane Doe / Reuters")
+    picture = make_image(credit="Jane Doe / Reuters", alt="Boats")
     data = form_data(client.get(change_url(picture)), "mediaimage_form")
     data.update({"credit": "Someone else", "alt": "Changed", "focal_x": "0.1"})
 
     client.post(change_url(picture), data)
 
     picture.refresh_from_db()
-    assert (picture.credit, picture.alt, picture.focal_x) == (
-        "Jane Doe / Reuters",
-        "What picture %s shows" % picture.slug.removeprefix("picture-"),
-        0.5,
-    )
+    assert (picture.credit, picture.alt, picture.focal_x) == ("Jane Doe / Reuters", "Boats", 0.5)
