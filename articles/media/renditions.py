@@ -40,8 +40,7 @@ from PIL import Image, ImageCms, ImageOps
 from pilkit.utils import save_image
 
 RATIOS = {"16:9": (16, 9), "4:3": (4, 3), "1:1": (1, 1)}
-# The lead image's srcset widths (articles.models.article.RENDITION_WIDTHS), repeated so that
-# this module imports no model.
+# The widths in every picture's srcset: a phone, a tablet or narrow column, a wide screen.
 WIDTHS = (480, 960, 1600)
 # Social cards ask for 1200 × 675 at 16:9.
 SOCIAL_WIDTH = 1200
