@@ -179,7 +179,8 @@ def media_shown(body_html: str) -> str:
     """What library media a rendered body shows, as one line ("embed:https://… image:a"):
     stored with the text, so that a save that leaves it alone needs no look at the uses."""
     shown = {
-        f"{'embed' if ref.kind == 'embed' else 'image'}:{target}"
+        # An address has no spaces; one typed with a space in it still stays one entry.
+        f"{'embed' if ref.kind == 'embed' else 'image'}:{target.replace(' ', '%20')}"
         for ref in placeholders(body_html)
         for target in ref.targets
     }

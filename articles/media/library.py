@@ -1,7 +1,6 @@
 """Which library images and embeds a text shows: its references resolved, the article's uses
 recorded, and what the desk refuses (unknown references, pictures without alt text or credit)."""
 
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -11,8 +10,6 @@ from django.utils.translation import gettext as _
 from ..images import oriented_size
 from ..markdown import MediaReference, media_references, media_syntax_errors
 from ..models import Article, ArticleTranslation, Embed, MediaImage, MediaUse
-
-logger = logging.getLogger(__name__)
 
 
 def measure(image: MediaImage, *, loading: bool = False) -> None:
@@ -52,9 +49,11 @@ def referenced(sources: Iterable[str]) -> tuple[set[str], set[str]]:
 
 def record_uses(article) -> None:
     """Make the article's MediaUse rows say what it shows: its lead picture, and what its body
-    and its translations' bodies show."""
-    bodies = [article.body, *article.translations.values_list("body", flat=True)]
-    slugs, urls = referenced(bodies)
+    and its translations' bodies show (their `media_shown`, derived when they are saved)."""
+    lines = [article.media_shown, *article.translations.values_list("media_shown", flat=True)]
+    shown = {entry.partition(":")[::2] for line in lines for entry in line.split()}
+    slugs = {target for kind, target in shown if kind == "image"}
+    urls = {target for kind, target in shown if kind == "embed"}
     images = MediaImage.objects.filter(slug__in=slugs).values_list("pk", flat=True)
     embeds = Embed.objects.filter(url__in=urls).values_list("pk", flat=True)
     wanted = {("image", pk) for pk in images} | {("embed", pk) for pk in embeds}
@@ -86,7 +85,7 @@ def record_loaded_uses(saved) -> None:
                 "article_id", flat=True
             )
         )
-    for article in Article.objects.filter(pk__in=pks).only("pk", "body", "lead_picture"):
+    for article in Article.objects.filter(pk__in=pks).only("pk", "media_shown", "lead_picture"):
         record_uses(article)
 
 
