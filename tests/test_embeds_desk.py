@@ -152,3 +152,18 @@ def test_an_embed_in_use_cannot_be_deleted(client, editor, oembed_server):
     client.post(reverse("admin:articles_embed_delete", args=[embed.pk]), {"post": "yes"})
 
     assert Embed.objects.filter(pk=embed.pk).exists()
+
+
+def test_feeds_give_an_embed_as_a_link_with_its_title_and_no_button(client, oembed_server):
+    oembed_server.answer("youtube", YOUTUBE_ANSWER)
+    fetch_embeds([YOUTUBE])
+    make_article(body=f"Watch.\n\n[[embed {YOUTUBE}]]")
+
+    [item] = client.get(reverse("articles:feed-json")).json()["items"]
+
+    assert (
+        f'<a href="{YOUTUBE}" rel="noopener noreferrer nofollow">Never Gonna Give You Up</a>'
+        in (item["content_html"])
+    )
+    assert "<button" not in item["content_html"]
+    assert "<iframe" not in item["content_html"]

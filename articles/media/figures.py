@@ -19,7 +19,6 @@ from ..models import Embed, MediaImage
 from ..models.rows import local_text
 from . import renditions
 
-# body_html is the sanitiser's output: attributes in double quotes, in the order written.
 logger = logging.getLogger(__name__)
 
 
@@ -173,7 +172,8 @@ def expand(body_html: str, language: str, *, media: Media | None = None, absolut
 
 
 def render_reference(reference, media: Media, language: str, *, absolute=None) -> str:
-    context = {"reference": reference, "absolute": absolute is not None}
+    # Elsewhere (a feed reader) no script loads an embed: its card is a link, with no button.
+    context = {"reference": reference, "elsewhere": absolute is not None}
     if reference.kind == "embed":
         embed = media.embeds.get(reference.targets[0])
         if embed is None:
