@@ -18,6 +18,8 @@ The jobs:
 - make_renditions(image_pk): make every rendition of a library picture (AVIF, WebP, JPEG, the
   crops around its focal point) once it is saved, so that no reader waits for one
   (signals.py enqueues it on commit; a page still makes any that are missing).
+- forget_picture(name): delete a picture's file and renditions once it is deleted from the
+  library, so that its address shows nothing any more.
 
 Webhooks, feed pings and e-mail will go on the same queue the same way.
 """
@@ -64,6 +66,21 @@ def make_renditions(image_pk: int, attempt: int = 1) -> None:
         make_all(source(image))
     except OSError as error:  # the storage (a bucket) is out of reach: try again later
         retry_later(make_renditions, attempt, error, image_pk=image_pk)
+        raise
+
+
+@task()
+def forget_picture(name: str, attempt: int = 1) -> None:
+    """Delete a picture's file `name` and its renditions from storage: it was deleted from the
+    library, and no page shows it any more."""
+    from django.core.files.storage import default_storage
+
+    from .media.renditions import forget
+
+    try:
+        forget(default_storage, name)
+    except OSError as error:
+        retry_later(forget_picture, attempt, error, name=name)
         raise
 
 

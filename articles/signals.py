@@ -60,6 +60,15 @@ def measure_picture(sender, instance, raw=False, **kwargs):
     measure(instance, loading=raw)
 
 
+@receiver(post_delete, sender=MediaImage)
+def forget_deleted_picture(sender, instance, **kwargs):
+    """A picture deleted from the library: its file and renditions go once that commits. (A
+    replaced file stays: the picture's History may bring it back.)"""
+    name = instance.file.name
+    if name:
+        transaction.on_commit(lambda: jobs.forget_picture.enqueue(name=name), robust=True)
+
+
 @receiver(post_save, sender=MediaImage)
 def make_renditions_soon(sender, instance, raw=False, update_fields=None, **kwargs):
     """A new picture or focal point: its renditions are made by a job once the save commits."""

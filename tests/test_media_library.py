@@ -437,8 +437,10 @@ def test_an_older_version_of_a_pictures_texts_can_be_brought_back(client, editor
     data.pop("file", None)
     client.post(oldest, data)
 
+    file = harbour.file.name
     harbour.refresh_from_db()
     assert harbour.caption == "The second caption."
+    assert (harbour.file.name, harbour.width) == (file, 1600)
 
 
 def test_a_lead_pictures_new_alt_text_shows_at_once_in_kept_lists(client, page_cache_on):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from PIL import Image
 from reversion.models import Version
 
@@ -163,3 +164,27 @@ def test_moving_the_focal_point_makes_new_crops(
 
     after = {p.name for p in (Path(settings.MEDIA_ROOT) / "renditions").rglob("*-1x1-*")}
     assert before < after
+
+
+def stored_files(settings) -> set[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+def test_a_picture_deleted_from_the_library_leaves_no_file_behind(
+    client, settings, run_jobs, django_capture_on_commit_callbacks
+):
+    client.force_login(make_staff("Editors"))
+    with django_capture_on_commit_callbacks(execute=True):
+        image = make_image(file=picture_file(1200, 800))
+    kept = make_image(file=picture_file(640, 480))
+    run_jobs()
+    assert any(name.startswith("renditions/") for name in stored_files(settings))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:articles_mediaimage_delete", args=[image.pk]), {"post": "yes"})
+    run_jobs()
+
+    folder = image.file.name.rsplit("/", 1)[0]
+    assert not any(folder in name for name in stored_files(settings))
+    assert kept.file.name in stored_files(settings)

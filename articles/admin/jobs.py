@@ -18,6 +18,7 @@ from .. import jobs
 JOBS = {
     "purge_pages": (jobs.purge_pages, _("CDN purge")),
     "make_renditions": (jobs.make_renditions, _("Picture renditions")),
+    "forget_picture": (jobs.forget_picture, _("Deleting a picture's files")),
 }
 JOB_NAMES = {job.module_path: label for job, label in JOBS.values()}
 

@@ -172,6 +172,22 @@ class _Plan:
     name: str
 
 
+def forget(storage, name: str) -> list[str]:
+    """Delete the picture stored as `name` and every rendition of it; returns what was deleted.
+    Its renditions share a folder of their own (`renditions/<the picture's folder>/`)."""
+    folder = posixpath.join("renditions", posixpath.dirname(name))
+    try:
+        _folders, files = storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        files = []
+    deleted = []
+    for stored in [name, *(posixpath.join(folder, file) for file in files)]:
+        if storage.exists(stored):
+            storage.delete(stored)
+            deleted.append(stored)
+    return deleted
+
+
 def _ratio(ratio: str) -> tuple[int, int]:
     try:
         return RATIOS[ratio]
