@@ -6,10 +6,11 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import connection
 from django.db.models import Prefetch, Q
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.formats import localize, number_format
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from .. import editorial, search
 from ..editorial import workflow
+from ..languages import site_languages
 from ..markdown import render_markdown
 from ..media.figures import expand
 from ..models import (
@@ -27,6 +29,7 @@ from ..models import (
     PublicationState,
 )
 from ..validators import BODY_MAX_LENGTH, validate_body_length
+from ..wording import fill
 from ..writing import writing_stats
 from .desk import DeskAdminMixin
 from .filters import (
@@ -347,7 +350,38 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.Mod
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["share"] = self.share_links_context(request, obj)
+            context["translate_into"] = self.translation_links(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def translation_links(self, request, article) -> list[dict]:
+        """ "Translate into German" for each site language the article has no translation into
+        yet (a new translation of it in that language), else "German translation"."""
+        if not request.user.has_perm("articles.view_articletranslation"):
+            return []
+        existing = dict(article.translations.values_list("language", "pk"))
+        may_add = request.user.has_perm("articles.add_articletranslation")
+        links = []
+        for language in site_languages():
+            if language.code == article.language:
+                continue
+            name = str(language.label)  # in the editor's language
+            if language.code in existing:
+                url = reverse(
+                    "admin:articles_articletranslation_change", args=[existing[language.code]]
+                )
+                links.append(
+                    {"url": url, "label": fill(_("%(language)s translation"), {"language": name})}
+                )
+            elif may_add:
+                url = reverse("admin:articles_articletranslation_add")
+                query = urlencode({"article": article.pk, "language": language.code})
+                links.append(
+                    {
+                        "url": f"{url}?{query}",
+                        "label": fill(_("Translate into %(language)s"), {"language": name}),
+                    }
+                )
+        return links
 
     @admin.action(
         description=gettext_lazy("Submit selected articles for review"), permissions=["change"]

@@ -300,6 +300,10 @@ class TranslationForm(DeskForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["original_version"].initial = self.instance.article.version
+        elif str(self.initial.get("article", "")).isdigit() and not self.instance.article_id:
+            # "Translate into …" from the article: the original shows beside the new
+            # translation from the start (ArticleTranslationAdmin.original_text).
+            self.instance.article_id = int(self.initial["article"])
 
     def clean(self):
         cleaned_data = super().clean()

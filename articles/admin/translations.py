@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import editorial, search
 from ..diff import field_diffs
-from ..models import ArticleTranslation
+from ..models import Article, ArticleTranslation
 from ..wording import fill
 from .desk import DeskAdminMixin
 from .filters import StaleFilter
@@ -91,6 +91,20 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
         # The article comes with each row (list_select_related), but not its search text.
         return super().get_queryset(request).defer("article__search_document")
 
+    def get_changeform_initial_data(self, request):
+        """ "Translate into …" (an article's change form) opens this form for that article and
+        language, its headline, standfirst and body ready to be translated over."""
+        initial = super().get_changeform_initial_data(request)
+        pk = str(initial.get("article", ""))
+        article = Article.objects.filter(pk=pk).first() if pk.isdigit() else None
+        if article is not None:
+            initial |= {
+                "headline": article.headline,
+                "standfirst": article.standfirst,
+                "body": article.body,
+            }
+        return initial
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         # A translation belongs to its original; moving it would mix two articles' texts.
@@ -162,9 +176,9 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("original text"))
     def original_text(self, translation):
-        if not translation.pk:
+        article = translation.article if translation.article_id else None
+        if article is None:
             return _("Choose the article and save once to see its text here.")
-        article = translation.article
         return format_html(
             '<div class="original" lang="{}"><p class="original__headline">{}</p>'
             '<p class="original__standfirst">{}</p><div class="original__body">{}</div></div>',
