@@ -85,3 +85,19 @@ def test_reporters_are_offered_no_translation_they_may_not_make(client):
     links = translate_links(client.get(change_url(article)))
 
     assert not any(label.startswith("Translate into") for label in links)
+
+
+def test_a_translator_previews_the_translation_as_readers_will_see_it(client):
+    client.force_login(make_staff("Translators"))
+    article = make_article(language="en")
+    url = f"{reverse('admin:articles_articletranslation_add')}?article={article.pk}&language=de"
+
+    page = client.get(url)
+    answer = client.post(
+        reverse("admin:articles_article_markdown_preview"),
+        {"text": "Der *Sturm*.", "language": "de"},
+    )
+
+    assertContains(page, 'class="markdown-preview"')
+    assert answer.status_code == 200
+    assert answer.json()["html"] == "<p>Der <em>Sturm</em>.</p>\n"
