@@ -33,14 +33,11 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def site(live_server):
-    from importlib import import_module
-
-    from django.apps import apps as django_apps
+    from articles import roles
 
     call_command("loaddata", "seed_articles", verbosity=0)
     add_german_translation()
-    desk_migration = import_module("articles.migrations.0004_desk_groups_and_existing_content")
-    desk_migration.set_group_permissions(django_apps, None)
+    roles.sync_roles()  # the groups, as roles.py declares them (flushed between tests)
     return live_server.url
 
 

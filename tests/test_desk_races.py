@@ -23,16 +23,15 @@ import re
 import threading
 import time
 from datetime import timedelta
-from importlib import import_module
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
 from django.db.models.signals import pre_save
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import roles
 from articles.editorial import revisions
 from articles.models import Article, Status
 
@@ -54,8 +53,7 @@ MESSAGE_LEVEL = re.compile(r'<li class="(\w+)">')
 @pytest.fixture(autouse=True)
 def _desk_groups():
     # Transactional tests flush the tables between tests, groups included: make them again.
-    migration = import_module("articles.migrations.0004_desk_groups_and_existing_content")
-    migration.set_group_permissions(django_apps, None)
+    roles.sync_roles()
 
 
 class HoldFirstSave:

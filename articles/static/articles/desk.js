@@ -129,7 +129,25 @@
     search();
   }
 
+  // Leaving a form with changes nobody saved asks first; saving it does not.
+  function guardChanges(form) {
+    let changed = false;
+    form.addEventListener("input", () => {
+      changed = true;
+    });
+    form.addEventListener("submit", () => {
+      changed = false;
+    });
+    window.addEventListener("beforeunload", (event) => {
+      if (!changed) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    const deskForm = document.querySelector("#article_form, #articletranslation_form");
+    if (deskForm) guardChanges(deskForm);
     const body = document.querySelector("textarea#id_body");
     const preview = document.querySelector(".markdown-preview");
     if (body && preview) setUpPreview(body, preview, document.querySelector(".writing-stats"));
