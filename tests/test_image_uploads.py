@@ -265,8 +265,9 @@ def test_the_desk_gives_an_article_a_lead_picture_from_the_library(editor):
 
 def test_a_picture_replaced_by_a_file_that_is_not_one_keeps_its_file(editor, settings):
     harbour = make_image(file=SimpleUploadedFile("harbour.png", picture("PNG")))
-    stored = sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file())
+    # The form shows the picture as a rendition, made when the form is first opened.
     data = form_data(editor.get(change_url(harbour)), "mediaimage_form")
+    stored = sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file())
     data["file"] = SimpleUploadedFile("page.png", HTML, content_type="image/png")
 
     response = editor.post(change_url(harbour), data)
