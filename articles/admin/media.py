@@ -2,7 +2,6 @@
 languages, where each is used, and the embeds articles show; and the picker the body editor
 uses to insert them."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -58,7 +57,7 @@ class UsedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MediaImageForm(forms.ModelForm):
+class MediaImageForm(LanguageChoiceForm):
     class Meta:
         model = MediaImage
         fields = [
