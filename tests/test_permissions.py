@@ -362,16 +362,26 @@ def test_adding_a_translation_by_hand_is_refused_to_reporters_and_nothing_is_mad
     assert not ArticleTranslation.objects.exists()
 
 
-@pytest.mark.parametrize("who", ["anonymous", "Translators"])
-def test_the_markdown_preview_answers_only_those_who_write_articles(client, who):
+@pytest.mark.parametrize("who", ["anonymous", "staff without a role"])
+def test_the_markdown_preview_answers_only_those_who_write(client, who):
+    # Reporters and editors write articles, translators translations (and preview them).
     if who != "anonymous":
-        client.force_login(make_staff(who))
+        client.force_login(User.objects.create_user("visitor", password="x", is_staff=True))
     url = reverse("admin:articles_article_markdown_preview")
 
     response = client.post(url, {"text": "**bold**"})
 
     assert "<strong>" not in response.text
     assert response.status_code == (302 if who == "anonymous" else 403)
+
+
+def test_the_markdown_preview_answers_a_translator(client):
+    client.force_login(make_staff("Translators"))
+
+    response = client.post(reverse("admin:articles_article_markdown_preview"), {"text": "**b**"})
+
+    assert response.status_code == 200
+    assert "<strong>b</strong>" in response.json()["html"]
 
 
 def test_the_markdown_preview_answers_a_reporter(client):
