@@ -24,7 +24,7 @@ from taggit.models import Tag
 from . import cache
 from .models import Article, Author, Byline, Section
 from .models.rows import local_texts
-from .reading import ReaderArticle, for_readers, read
+from .reading import ReaderArticle, fetch_media, for_readers, read
 from .site import absolute_url
 from .validators import xml_text
 
@@ -269,6 +269,7 @@ class ArticleFeed(Feed):
         language = get_language()
         articles = self.filter_articles(Article.objects.published(), scope.subject)
         readers = read(for_readers(articles, language, body=True)[:MAX_ITEMS], language)
+        fetch_media(readers)
         # What the feed shows, for CDN purges (cache/).
         subject = [cache.key(scope.subject)] if scope.subject is not None else []
         shown = [

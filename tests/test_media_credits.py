@@ -184,3 +184,19 @@ def test_lists_take_no_query_more_for_lead_pictures(client):
         client.get(reverse("articles:home"))
 
     assert len(with_pictures) == len(without)
+
+
+def test_a_feed_reads_the_pictures_of_all_its_bodies_at_once(client):
+    for _ in range(2):
+        make_article(body=f"[[image {make_image().slug}]]")
+    client.get(reverse("articles:feed-rss"))
+    with CaptureQueriesContext(connection) as two:
+        client.get(reverse("articles:feed-rss"))
+    for _ in range(3):
+        make_article(body=f"[[gallery {make_image().slug}, {make_image().slug}]]")
+
+    with CaptureQueriesContext(connection) as five:
+        feed = client.get(reverse("articles:feed-rss")).content.decode()
+
+    assert len(five) == len(two)
+    assert feed.count("&lt;picture&gt;") == 8
