@@ -365,3 +365,12 @@ def test_the_dashboard_costs_the_same_queries_for_one_or_thirty_of_each(
     assert panel(first, "review") and len(panel(second, "review")) == 8
     assert len(panel(second, "jobs")) == 8
     assert len(thirty) == len(one), [query["sql"] for query in thirty.captured_queries]
+
+
+def test_staff_without_permissions_see_no_panel(client, day):
+    nobody = User.objects.create_user("nobody", password="x", is_staff=True)
+
+    response = dashboard_of(client, nobody)
+
+    assert 'class="module dashboard-panel' not in response.content.decode()
+    assertNotContains(response, "Nothing here")
