@@ -22,6 +22,7 @@ from ..models import (
     ArticleTranslation,
     Correction,
     PublicationState,
+    Status,
     StatusChange,
 )
 from .jobs import FAILED, JOB_NAMES
@@ -107,7 +108,7 @@ def waiting_since(model):
     """When each row last went into review (its newest step to "review"), else its last save."""
     subject = "translation" if model is ArticleTranslation else "article"
     steps = StatusChange.objects.filter(
-        **{subject: OuterRef("pk")}, to_status=PublicationState.IN_REVIEW
+        **{subject: OuterRef("pk")}, to_status=Status.IN_REVIEW
     ).order_by("-changed_at")
     return Coalesce(Subquery(steps.values("changed_at")[:1]), "updated_at")
 

@@ -39,7 +39,7 @@ def desk_summary(context):
         rows.append(
             {
                 "label": _("Stale translations"),
-                "count": ArticleTranslation.objects.filter(is_stale=True).count(),
+                "count": ArticleTranslation.objects.stale().count(),
                 "url": f"{translations}?stale=yes",
             }
         )
