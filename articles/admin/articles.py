@@ -35,6 +35,7 @@ from .desk import DeskAdminMixin
 from .filters import (
     AuthorFilter,
     LanguageFilter,
+    MineFilter,
     PublicationStateFilter,
     StaleTranslationFilter,
     TagFilter,
@@ -119,6 +120,7 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.Mod
     list_display_links = ["headline_column"]
     list_filter = [
         PublicationStateFilter,
+        MineFilter,
         "section",
         AuthorFilter,
         LanguageFilter,

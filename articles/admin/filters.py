@@ -162,3 +162,19 @@ class StaleFilter(admin.SimpleListFilter):
         if self.value() in {"yes", "no"}:
             return queryset.filter(is_stale=self.value() == "yes")
         return queryset
+
+
+class MineFilter(admin.SimpleListFilter):
+    """Work the person at the desk started, or is named on (a byline, or as a translator):
+    the dashboard's "see all" of their drafts and of their work in review."""
+
+    title = _("whose")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("mine"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.mine(request.user)
+        return queryset

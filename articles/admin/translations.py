@@ -15,7 +15,7 @@ from ..diff import field_diffs
 from ..models import Article, ArticleTranslation
 from ..wording import fill
 from .desk import DeskAdminMixin
-from .filters import StaleFilter
+from .filters import MineFilter, PublicationStateFilter, StaleFilter
 from .forms import TEXT_LABELS, TranslationForm, describe_user
 
 
@@ -24,7 +24,7 @@ class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
     form = TranslationForm
     change_form_template = "admin/articles/articletranslation/change_form.html"
     list_display = ["headline", "article", "language", "status", "stale_column", "updated_at"]
-    list_filter = [StaleFilter, "language", "status"]
+    list_filter = [StaleFilter, PublicationStateFilter, MineFilter, "language"]
     list_select_related = ["article"]
     search_fields = ["headline", "standfirst", "body", "article__headline"]
     prepopulated_fields = {"slug": ["headline"]}

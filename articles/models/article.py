@@ -147,6 +147,17 @@ def is_published(prefix: str = "", now=None) -> Q:
     )
 
 
+def is_scheduled(prefix: str = "", now=None, until=None) -> Q:
+    """Published, with a publication time still to come (and before `until`, if given), as a
+    condition on an article (through `prefix`, e.g. "article__" from a translation)."""
+    condition = Q(
+        **{f"{prefix}status": Status.PUBLISHED, f"{prefix}published_at__gt": now or timezone.now()}
+    )
+    if until is not None:
+        condition &= Q(**{f"{prefix}published_at__lt": until})
+    return condition
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, now=None):
         """Articles readers may see (is_published)."""
@@ -156,9 +167,14 @@ class ArticleQuerySet(models.QuerySet):
         """Articles taken down: their addresses answer 410 Gone."""
         return self.filter(status=Status.WITHDRAWN)
 
-    def scheduled(self, now=None):
-        """Published articles whose publication time is still to come."""
-        return self.filter(status=Status.PUBLISHED, published_at__gt=now or timezone.now())
+    def scheduled(self, now=None, until=None):
+        """Published articles whose publication time is still to come (before `until`)."""
+        return self.filter(is_scheduled(now=now, until=until))
+
+    def mine(self, user):
+        """Articles `user` started, or has a byline on (through their author profile)."""
+        bylined = Byline.objects.filter(article=OuterRef("pk"), author__user=user)
+        return self.filter(Q(created_by=user) | Exists(bylined))
 
     def in_state(self, state, now=None):
         """Articles in one PublicationState; "published" means live now, not scheduled."""

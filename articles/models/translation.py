@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +12,16 @@ from ..validators import (
     validate_moment,
     validate_plain_text,
 )
-from .article import Article, Author, Section, Status, article_page_url, is_published
+from .article import (
+    Article,
+    Author,
+    PublicationState,
+    Section,
+    Status,
+    article_page_url,
+    is_published,
+    is_scheduled,
+)
 from .base import (
     EditedRecord,
     SearchDocumentField,
@@ -42,6 +51,31 @@ class ArticleTranslationQuerySet(models.QuerySet):
             & (is_published("article__", now) | Q(article__status=Status.WITHDRAWN))
             | Q(status=Status.PUBLISHED, article__status=Status.WITHDRAWN)
         )
+
+    def scheduled(self, now=None, until=None):
+        """Published translations of an article scheduled for later (before `until`): they
+        go live with it."""
+        return self.filter(is_scheduled("article__", now, until), status=Status.PUBLISHED)
+
+    def in_state(self, state, now=None):
+        """Translations in one PublicationState, as the desk tells them apart: "scheduled"
+        waits for its article's time, "published" is a published translation of a live one."""
+        if state == PublicationState.SCHEDULED:
+            return self.scheduled(now)
+        if state == PublicationState.PUBLISHED:
+            return self.filter(is_published("article__", now), status=Status.PUBLISHED)
+        return self.filter(status=state)
+
+    def stale(self):
+        """Translations whose original's text changed after they were made from it."""
+        return self.filter(is_stale=True)
+
+    def mine(self, user):
+        """Translations `user` started, or is a translator of (through their author profile)."""
+        translating = ArticleTranslation.translators.through.objects.filter(
+            articletranslation=OuterRef("pk"), author__user=user
+        )
+        return self.filter(Q(created_by=user) | Exists(translating))
 
     def readable_in(self, language, now=None):
         """What a reader of `language` is shown instead of an original: its published

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import TaskResultStatus
 
 from .. import jobs
+from ..admin import dashboard
 from ..cache import edge_in_front
 from ..models import Article, ArticleTranslation, PublicationState
 
@@ -38,13 +39,19 @@ def desk_summary(context):
         rows.append(
             {
                 "label": _("Stale translations"),
-                "count": ArticleTranslation.objects.filter(is_stale=True).count(),
+                "count": ArticleTranslation.objects.stale().count(),
                 "url": f"{translations}?stale=yes",
             }
         )
     if user.has_perm("django_tasks_database.view_dbtaskresult"):
         rows += cdn_purge_rows()
     return {"rows": rows}
+
+
+@register.inclusion_tag("admin/articles/includes/dashboard.html", takes_context=True)
+def desk_dashboard(context):
+    """The working day's panels of the person at the desk (admin/dashboard.py)."""
+    return {"panels": dashboard.panels_for(context["request"].user)}
 
 
 def cdn_purge_rows() -> list[dict]:
