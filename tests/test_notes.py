@@ -135,6 +135,15 @@ def test_the_change_form_shows_replies_under_their_note_with_who_and_when(client
     assertContains(page, "Notes (2)")
 
 
+def test_the_articles_history_page_lists_its_notes_too(client, draft):
+    editorial.add_note(draft, make_staff("Editors"), text="Checked with the port authority.")
+    client.force_login(make_staff("Translators"))
+    response = client.get(reverse("admin:articles_article_history", args=[draft.pk]))
+
+    assertContains(response, 'id="notes"')
+    assertContains(response, "Checked with the port authority.")
+
+
 def test_the_notes_panel_is_in_german_for_a_german_desk(client, draft):
     client.force_login(make_staff("Editors"))
     page = client.get(change_url(draft), HTTP_ACCEPT_LANGUAGE="de")
@@ -215,7 +224,8 @@ def test_notes_appear_on_no_reader_page_feed_sitemap_or_search(client):
                 reverse("articles:search") + "?q=harbour",
                 reverse("articles:author-detail", kwargs={"slug": "rita"}),
             ]
-    urls += [article.get_absolute_url(), translation.get_absolute_url()]
+    page = article.get_absolute_url()
+    urls += [page, translation.get_absolute_url()]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -225,7 +235,7 @@ def test_notes_appear_on_no_reader_page_feed_sitemap_or_search(client):
         found = client.get(reverse("articles:search") + "?q=zebrafish")
     assertContains(found, "0 articles found")
     # The article page itself (its JSON-LD included) really is the article.
-    assertContains(client.get(article.get_absolute_url()), "Harbour strike ends")
+    assertContains(client.get(page), "Harbour strike ends")
 
 
 def test_the_staff_preview_shows_no_notes_either(client, draft):

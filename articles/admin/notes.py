@@ -37,6 +37,13 @@ class NotesAdminMixin:
             *super().get_urls(),
         ]
 
+    def history_view(self, request, object_id, extra_context=None):
+        """History lists the notes too: they are kept with the article's history."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_view_or_change_permission(request, obj):
+            extra_context = {"notes": self.notes_context(request, obj), **(extra_context or {})}
+        return super().history_view(request, object_id, extra_context)
+
     def add_note_view(self, request, object_id):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied

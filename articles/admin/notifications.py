@@ -41,6 +41,9 @@ class NotificationAdmin(admin.ModelAdmin):
     actions = None
     change_list_template = "admin/articles/notification/change_list.html"
 
+    class Media:
+        css = {"all": ["articles/admin.css"]}
+
     def has_view_permission(self, request, obj=None):
         # Everyone at the desk has notifications; get_queryset() keeps each to their own.
         user = request.user
@@ -95,7 +98,8 @@ class NotificationAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise Http404
         unread = Notification.objects.for_user(request.user).unread().count()
-        return super().changelist_view(request, {"unread": unread, **(extra_context or {})})
+        context = {"title": _("Your notifications"), "unread": unread, **(extra_context or {})}
+        return super().changelist_view(request, context)
 
     @admin.display(description=gettext_lazy("state"))
     def state_column(self, notification):
