@@ -16,7 +16,7 @@ class Mailbox:
     def __init__(self):
         self.received = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook)
+    async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append({"to": list(envelope.rcpt_tos), "message": message})
         return "250 Message accepted for delivery"

@@ -22,7 +22,7 @@ from articles.models import (
 )
 
 from .factories import make_article, make_author, make_staff
-from .mailbox import html_of, smtp_server, text_of  # noqa: F401 (a fixture)
+from .mailbox import html_of, text_of
 
 pytestmark = pytest.mark.django_db
 

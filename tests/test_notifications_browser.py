@@ -18,7 +18,7 @@ from articles.models import Article, Note, NotificationPreference, Status
 
 from .browser import ARTIFACTS
 from .factories import make_article, make_author, make_staff
-from .mailbox import html_of, smtp_server, text_of  # noqa: F401 (a fixture)
+from .mailbox import html_of, text_of
 from .test_browser import describe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
