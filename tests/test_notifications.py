@@ -22,6 +22,7 @@ from articles.models import (
 )
 
 from .factories import make_article, make_author, make_staff
+from .forms import form_data
 from .mailbox import html_of, text_of
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +152,38 @@ def test_sending_back_notifies_the_author(newsroom, on_commit):
     on_commit(editorial.unpublish, Article, newsroom["draft"].pk, newsroom["editor"])
 
     assert recipients(NotificationKind.SENT_BACK) == ["rita"]
+
+
+def test_an_editor_sending_back_at_the_desk_notifies_the_reporter_once(
+    newsroom, client, django_capture_on_commit_callbacks
+):
+    article = newsroom["draft"]
+    Article.objects.filter(pk=article.pk).update(status=Status.IN_REVIEW)
+    client.force_login(newsroom["editor"])
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    data = form_data(client.get(url), "article_form")
+    data["status"] = Status.DRAFT
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+
+    assert response.status_code == 302
+    assert recipients(NotificationKind.SENT_BACK) == ["rita"]
+    assert Notification.objects.count() == 1
+
+
+def test_the_e_mail_about_a_translation_links_to_the_translation_at_the_desk(
+    newsroom, on_commit, run_jobs, smtp_server
+):
+    translation = ArticleTranslation.objects.create(
+        article=newsroom["draft"], language="de", headline="Hafenstreik endet", slug="hafen"
+    )
+    User.objects.filter(pk=newsroom["other_editor"].pk).update(email="")
+    on_commit(editorial.submit, ArticleTranslation, translation.pk, newsroom["translator"])
+    run_jobs()
+
+    (message,) = smtp_server.wait_for(1)
+    assert "“Hafenstreik endet”" in subject(message)
+    assert f"/admin/articles/articletranslation/{translation.pk}/change/" in text_of(message)
 
 
 def test_sending_a_translation_back_notifies_its_translators(newsroom, on_commit):
