@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.dispatch import receiver
 
+from . import jobs
 from .editorial import signals
 from .editorial.notes import mentioned_usernames
 from .editorial.workflow import PUBLISH_PERMISSION
@@ -33,8 +34,6 @@ VIEW_ARTICLES = "articles.view_article"
 def notify(recipients, kind, *, article, translation=None, actor=None, note=None) -> list:
     """One notification for each of `recipients` (users) but `actor`; each e-mailed by a job
     if its recipient wants it. Returns the notifications."""
-    from . import jobs
-
     actor = actor if actor is not None and actor.is_authenticated else None
     people = {user.pk: user for user in recipients if actor is None or user.pk != actor.pk}
     if not people:
