@@ -21,7 +21,7 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from newsroom.checkout import check_secret_key
 
-        from . import roles, signals  # noqa: F401
+        from . import notifications, roles, signals  # noqa: F401
         from .editorial import revisions  # noqa: F401
 
         register(check_secret_key, Tags.security, deploy=True)

@@ -21,7 +21,10 @@ The jobs:
 - forget_picture(name): delete a picture's file and renditions once it is deleted from the
   library, so that its address shows nothing any more.
 
-Webhooks, feed pings and e-mail will go on the same queue the same way.
+- send_notification_email(notification_pk): e-mail a desk notification to its recipient
+  (notifications.py enqueues it when they want that kind by e-mail).
+
+Webhooks and feed pings will go on the same queue the same way.
 """
 
 import json
@@ -81,6 +84,28 @@ def forget_picture(name: str, attempt: int = 1) -> None:
         forget(default_storage, name)
     except OSError as error:
         retry_later(forget_picture, attempt, error, name=name)
+        raise
+
+
+@task()
+def send_notification_email(notification_pk: int, attempt: int = 1) -> None:
+    """E-mail notification `notification_pk` to its recipient, in their language (mail.py)."""
+    import smtplib
+
+    from .mail import notification_email
+    from .models import Notification
+
+    notification = (
+        Notification.objects.select_related("recipient", "actor", "article", "translation", "note")
+        .filter(pk=notification_pk)
+        .first()
+    )
+    if notification is None or not notification.recipient.email:  # gone, or no address now
+        return
+    try:
+        notification_email(notification).send()
+    except (smtplib.SMTPException, OSError) as error:  # the mail server is out of reach
+        retry_later(send_notification_email, attempt, error, notification_pk=notification_pk)
         raise
 
 

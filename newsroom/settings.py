@@ -275,6 +275,22 @@ for _url in VARNISH_URLS:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 JOB_RETRY_HOURS = env_int("DJANGO_JOB_RETRY_HOURS", 24)
 
+# E-mail: the desk's notifications (articles/notifications.py), sent by a job through Django's
+# mail framework to any SMTP provider. In debug, printed to the console unless a host is given.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "").strip() or "localhost"
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not os.environ.get("DJANGO_EMAIL_HOST", "").strip()
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "").strip() or "newsroom@localhost"
+
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account
 # from one address, that account is refused from that address for the cool-off, even with the
 # right password; other accounts and other addresses are not affected. Attempts are kept in

@@ -144,6 +144,8 @@ DESK = {
             "ArticleTranslation": "view",
             "Author": "add change view",
             "Embed": "view",
+            # Each person's own notifications (admin/notifications.py).
+            "Notification": "view",
             "MediaImage": "add change view",
             "Section": "view",
             "Tag": "view",
@@ -162,6 +164,8 @@ DESK = {
             "ArticleTranslation": "add change delete view",
             "Author": "add change delete view",
             "Embed": "change delete view",
+            # Each person's own notifications (admin/notifications.py).
+            "Notification": "view",
             "MediaImage": "add change delete view",
             "Section": "add change delete view",
             "Tag": "add change delete view",
@@ -180,6 +184,8 @@ DESK = {
             "ArticleTranslation": "add change view",
             "Author": "view",
             "Embed": "view",
+            # Each person's own notifications (admin/notifications.py).
+            "Notification": "view",
             "MediaImage": "change view",
             "Section": "view",
             "Tag": "view",

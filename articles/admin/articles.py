@@ -50,6 +50,7 @@ from .forms import (
     text_field_overrides,
 )
 from .lists import DeskListMixin
+from .notes import NotesAdminMixin
 from .share import ShareLinkAdminMixin
 
 
@@ -107,7 +108,9 @@ class ArticleTranslationInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(
+    NotesAdminMixin, ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.ModelAdmin
+):
     form = ArticleForm
     list_display = [
         "headline_column",
@@ -360,6 +363,7 @@ class ArticleAdmin(ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.Mod
         if obj is not None:
             context["share"] = self.share_links_context(request, obj)
             context["translate_into"] = self.translation_links(request, obj)
+            context["notes"] = self.notes_context(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def translation_links(self, request, article) -> list[dict]:

@@ -1,5 +1,6 @@
-"""How content changes: the editorial actions (actions.py), the workflow's rules (workflow.py),
-revisions (revisions.py) and the domain signals the actions send (signals.py).
+"""How content changes: the editorial actions (actions.py; notes.py for editorial notes), the
+workflow's rules (workflow.py), revisions (revisions.py) and the domain signals the actions send
+(signals.py).
 
     from articles import editorial
 
@@ -26,12 +27,14 @@ from .actions import (
     unpublish,
     withdraw,
 )
+from .notes import add_note
 from .workflow import WorkflowError
 
 __all__ = [
     "Conflict",
     "WorkflowError",
     "add_correction",
+    "add_note",
     "check_version",
     "edit",
     "lock",

@@ -165,7 +165,9 @@ def _event(obj, old_status, new_status, *, default="saved") -> str:
     return {
         Status.IN_REVIEW: f"{kind}_submitted",
         Status.WITHDRAWN: f"{kind}_withdrawn",
-        Status.DRAFT: f"{kind}_unpublished" if old_status != Status.IN_REVIEW else f"{kind}_saved",
+        Status.DRAFT: f"{kind}_sent_back"
+        if old_status == Status.IN_REVIEW
+        else f"{kind}_unpublished",
     }[new_status]
 
 

@@ -1,7 +1,7 @@
 """What happened, in the newsroom's words: one domain signal per editorial action.
 
 Each signal is sent once the change has committed, with `sender` the model class, `instance`
-the article, translation, correction or share link as saved, and `user` who did it. Webhooks,
+the article, translation, correction, share link or note as saved, and `user` who did it. Webhooks,
 feed pings and e-mail notifications will listen here; page caches and CDN purges do not need
 to, they follow every row change (signals.py, cache/).
 """
@@ -16,6 +16,7 @@ article_submitted = Signal()  # sent for review
 article_published = Signal()  # live now
 article_scheduled = Signal()  # to go live at its publication time
 article_unpublished = Signal()  # back to draft (taken off the schedule, or from withdrawn)
+article_sent_back = Signal()  # from review back to draft
 article_withdrawn = Signal()
 article_restored = Signal()  # an earlier version's text brought back
 article_corrected = Signal()  # a correction, clarification, update or editor's note added
@@ -23,11 +24,13 @@ translation_saved = Signal()
 translation_submitted = Signal()
 translation_published = Signal()
 translation_unpublished = Signal()
+translation_sent_back = Signal()
 translation_withdrawn = Signal()
 translation_restored = Signal()
 translation_marked_current = Signal()  # follows the original's current text again
 share_link_made = Signal()
 share_link_revoked = Signal()
+note_added = Signal()  # an editorial note (instance) on an article
 
 EVENTS = {
     "article_saved": article_saved,
@@ -35,6 +38,7 @@ EVENTS = {
     "article_published": article_published,
     "article_scheduled": article_scheduled,
     "article_unpublished": article_unpublished,
+    "article_sent_back": article_sent_back,
     "article_withdrawn": article_withdrawn,
     "article_restored": article_restored,
     "article_corrected": article_corrected,
@@ -42,11 +46,13 @@ EVENTS = {
     "translation_submitted": translation_submitted,
     "translation_published": translation_published,
     "translation_unpublished": translation_unpublished,
+    "translation_sent_back": translation_sent_back,
     "translation_withdrawn": translation_withdrawn,
     "translation_restored": translation_restored,
     "translation_marked_current": translation_marked_current,
     "share_link_made": share_link_made,
     "share_link_revoked": share_link_revoked,
+    "note_added": note_added,
 }
 
 logger = logging.getLogger("newsroom.editorial")

@@ -1,5 +1,6 @@
 """The newsroom's content: articles and what they are filed under (article.py), translations
-and per-language texts (translation.py), the desk's records (desk.py); shared bases (base.py)
+and per-language texts (translation.py), the desk's records (desk.py),
+notes and notifications (notes.py); shared bases (base.py)
 and query shapes (rows.py)."""
 
 from .article import (
@@ -27,6 +28,7 @@ from .desk import (
     corrections_from_rows,
 )
 from .media import Embed, MediaImage, MediaImageTranslation, MediaUse
+from .notes import Note, Notification, NotificationKind, NotificationPreference
 from .translation import (
     ArticleTranslation,
     AuthorTranslation,
@@ -51,6 +53,10 @@ __all__ = [
     "MediaImage",
     "MediaImageTranslation",
     "MediaUse",
+    "Note",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "PublicationState",
     "Section",
     "SectionTranslation",
