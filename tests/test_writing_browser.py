@@ -245,3 +245,23 @@ def test_the_writing_view_on_a_phone_stacks_the_preview_under_the_body(
     page.locator(".markdown-preview").scroll_into_view_if_needed()
     screenshot(page, f"writing-phone-preview-{language}")
     assert csp_violations(page) == []
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_translation_is_written_beside_its_preview_which_shows_the_original_too(
+    open_tab, site, story, language
+):
+    translation = story.translations.get()
+    page = open_tab(make_staff("Translators"), language=language)
+    page.goto(site + reverse("admin:articles_articletranslation_change", args=[translation.pk]))
+    page.fill("#id_body", "Der Sturm erreichte die Küste.\n\n- Fähren standen still")
+
+    expect(preview(page).locator(".article__body li")).to_have_text("Fähren standen still")
+    expect(preview(page).locator("html")).to_have_attribute("lang", "de")
+    page.locator(".field-body").scroll_into_view_if_needed()
+    screenshot(page, f"writing-translation-{language}")
+    page.select_option("#preview-text", label="Englisch" if language == "de" else "English")
+    expect(preview(page).locator(".article__headline")).to_have_text("Storm on the coast")
+    expect(preview(page).locator(".article__body")).to_contain_text("Old text.")
+    expect(page.locator(".markdown-toolbar [data-media]")).to_be_hidden()
+    assert csp_violations(page) == []

@@ -4,6 +4,7 @@ offered back when the form opens again, and the other language's text for the pr
 import json
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -88,13 +89,20 @@ class WritingAdminMixin:
         now = timezone.now()
         Autosave.objects.expired(now).delete()
         subject = {self.autosave_kind: obj} if obj is not None else {}
-        Autosave.objects.update_or_create(
-            user=request.user,
-            kind=self.autosave_kind,
-            article=subject.get("article"),
-            translation=subject.get("translation"),
-            defaults={"fields": kept, "saved_at": now},
-        )
+        lookup = {
+            "user": request.user,
+            "kind": self.autosave_kind,
+            "article": subject.get("article"),
+            "translation": subject.get("translation"),
+        }
+        try:
+            with transaction.atomic():
+                Autosave.objects.update_or_create(
+                    **lookup, defaults={"fields": kept, "saved_at": now}
+                )
+        except IntegrityError:
+            # The same editor's other tab made the row first: this text is the newer one.
+            Autosave.objects.filter(**lookup).update(fields=kept, saved_at=now)
         return JsonResponse({"saved_at": now.isoformat()})
 
     def forget_autosave(self, request, obj, change):

@@ -128,7 +128,12 @@
     body.before(editor);
     if (toolbar) editor.append(toolbar);
     editor.append(body);
-    if (row && section) {
+    const original = document.querySelector("#articletranslation_form fieldset.translation-original");
+    if (original && section) {
+      // A translation is written beside the original (admin.css): the preview goes on top of
+      // it, in the same column, with the original's own text a click away in its list.
+      original.before(section);
+    } else if (row && section) {
       row.classList.add("writing-row");
       row.append(section);
     }
