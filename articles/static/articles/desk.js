@@ -67,7 +67,10 @@
       fit();
     });
 
+    // Answers can arrive out of order: only the latest request's is shown.
+    let latest = 0;
     const refresh = async () => {
+      const asked = ++latest;
       const other = choice.value === "" ? null : others[Number(choice.value)];
       const text = other ? { ...other } : {
         language: language(),
@@ -85,6 +88,7 @@
         credentials: "same-origin",
       });
       const result = await response.json().catch(() => ({}));
+      if (asked !== latest) return;
       if (!response.ok) {
         // Say why, e.g. a body too long to save (413); the text stays in the form.
         error.textContent = result.error || response.statusText;
@@ -92,6 +96,7 @@
       }
       error.textContent = "";
       await ready;
+      if (asked !== latest) return;
       const page = frame.contentDocument;
       page.documentElement.lang = text.language;
       page.querySelector(".article__headline").textContent = text.headline;
