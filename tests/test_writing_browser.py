@@ -265,3 +265,19 @@ def test_a_translation_is_written_beside_its_preview_which_shows_the_original_to
     expect(preview(page).locator(".article__body")).to_contain_text("Old text.")
     expect(page.locator(".markdown-toolbar [data-media]")).to_be_hidden()
     assert csp_violations(page) == []
+
+
+def test_discarding_a_kept_text_forgets_it_and_keeps_the_saved_one(open_tab, site, story):
+    editor = make_staff("Editors")
+    Autosave.objects.create(
+        user=editor, kind="article", article=story, fields={"body": "Thrown away."}
+    )
+    page = open_tab(editor, language="de")
+    page.goto(site + reverse("admin:articles_article_change", args=[story.pk]))
+
+    page.get_by_role("button", name="Verwerfen").click()
+
+    # The banner goes once the server has answered the discard.
+    expect(page.locator(".autosave-banner")).to_have_count(0)
+    expect(page.locator("#id_body")).to_have_value("Old text.")
+    assert not Autosave.objects.exists()
