@@ -78,7 +78,9 @@ def test_reporter_writes_and_submits_then_an_editor_publishes_it_for_readers(ope
     page.fill("#id_body", "The strike ended on *Monday* after talks.\n\n## What comes next\n\nPay.")
     choose(page, ".field-section", "Politics")
     choose(page, "#bylines-0", "Rita Reporter")
-    expect(page.locator(".markdown-preview__output em")).to_have_text("Monday")
+    expect(
+        page.frame_locator(".markdown-preview__frame").locator(".article__body em")
+    ).to_have_text("Monday")
     expect(page.locator(".writing-stats")).to_contain_text("11 words")
     assert page.locator("#id_status option").all_inner_texts() == ["Draft", "In review"]
     page.select_option("#id_status", "review")

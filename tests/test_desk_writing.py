@@ -149,7 +149,7 @@ def test_the_change_form_shows_the_length_and_reading_time_and_the_preview(clien
     assertContains(response, "462 words · about 3 minutes to read")
     assertContains(response, '<section class="markdown-preview"')
     assertContains(response, f'data-preview-url="{reverse(PREVIEW)}"')
-    assertContains(response, "Preview of the body, as readers will see it")
+    assertContains(response, "Preview, as readers will see it")
 
 
 def test_a_new_article_shows_no_length_yet(client, editor):

@@ -327,13 +327,14 @@ def test_an_editor_inserts_pictures_a_gallery_and_a_video_and_readers_see_them_i
     expect(page.locator("#id_body")).to_have_value(
         f"The strike ended on Monday after talks.\n\n{MEDIA_LINES}\n"
     )
-    preview = page.locator(".markdown-preview__output")
+    preview = page.frame_locator(".markdown-preview__frame").locator(".article__body")
     expect(preview.locator("figure.figure--image img")).to_have_attribute(
         "alt", "Cranes against an orange sky"
     )
     expect(preview.locator(".gallery__item")).to_have_count(2)
-    preview.scroll_into_view_if_needed()  # its pictures load lazily
-    wait_until_decoded(page, ".markdown-preview__output img")
+    page.locator(".markdown-preview").scroll_into_view_if_needed()  # its pictures load lazily
+    frame = page.locator(".markdown-preview__frame").element_handle().content_frame()
+    wait_until_decoded(frame, ".article__body img")
     picker.scroll_into_view_if_needed()
     screenshot(page, "desk-picker")
 
@@ -432,7 +433,9 @@ def test_axe_finds_nothing_on_the_article_with_media_nor_on_the_picker(
     page.goto(f"{site}{reverse('admin:articles_article_change', args=[media_article.pk])}")
     expect(page.locator(".media-picker__results li")).to_have_count(4)
     page.locator(".media-picker__results input").first.check()
-    expect(page.locator(".markdown-preview__output .gallery__item")).to_have_count(2)
+    expect(
+        page.frame_locator(".markdown-preview__frame").locator(".article__body .gallery__item")
+    ).to_have_count(2)
     page.locator(".media-picker").scroll_into_view_if_needed()
     screenshot(page, "desk-picker-change-form")
     # Django's own widgets on this form (select2, the inline tables, the split date and time)

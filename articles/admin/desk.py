@@ -15,9 +15,10 @@ from .. import editorial
 from ..editorial import workflow
 from .forms import describe_moment, text_field_overrides
 from .history import RevisionAdminMixin
+from .writing import WritingAdminMixin
 
 
-class DeskAdminMixin(RevisionAdminMixin):
+class DeskAdminMixin(WritingAdminMixin, RevisionAdminMixin):
     """What articles and translations share: roles, workflow steps, stamps, stale-form checks.
 
     Every change goes through the editorial actions (editorial/): the change form locks the row
@@ -103,6 +104,7 @@ class DeskAdminMixin(RevisionAdminMixin):
             comment=comment,
             event=self.save_event(request, obj),
         )
+        self.forget_autosave(request, obj, change)
 
     def save_event(self, request, obj):
         """The domain event of a desk save, if not the one its status change makes."""

@@ -1,7 +1,7 @@
 """The newsroom's content: articles and what they are filed under (article.py), translations
-and per-language texts (translation.py), the desk's records (desk.py),
-notes and notifications (notes.py); shared bases (base.py)
-and query shapes (rows.py)."""
+and per-language texts (translation.py), the desk's records (desk.py), notes and notifications
+(notes.py), editors' unsaved work (autosave.py); shared bases (base.py) and query shapes
+(rows.py)."""
 
 from .article import (
     PUBLISHING_STATUSES,
@@ -16,6 +16,7 @@ from .article import (
     TaggedArticle,
     article_page_url,
 )
+from .autosave import Autosave, AutosaveKind
 from .base import normalize_newlines, text_digest
 from .desk import (
     REVISING_KINDS,
@@ -45,6 +46,8 @@ __all__ = [
     "ArticleTranslation",
     "Author",
     "AuthorTranslation",
+    "Autosave",
+    "AutosaveKind",
     "Byline",
     "BylineRole",
     "Correction",
