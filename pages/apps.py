@@ -11,9 +11,13 @@ class PagesConfig(AppConfig):
 
     def ready(self):
         from articles import sitemaps
+        from articles.views import stories
 
         from . import revisions, signals  # noqa: F401
+        from .context_processors import active_menus
         from .sitemaps import PageSitemap
 
         # The sitemap index lists the pages; the news sitemap and feeds never read them.
         sitemaps.SITEMAPS.setdefault("pages", PageSitemap)
+        # Kept with each page's story, as the section navigation is: no read of its own.
+        stories.SITE_PARTS.setdefault("site_menus", active_menus)

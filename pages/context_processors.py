@@ -18,6 +18,10 @@ def kept_menus() -> dict:
     return kept(f"menus:{language}", lambda: (menus(language), ()))
 
 
+def active_menus() -> dict[str, list[dict]]:
+    return menus(get_language())
+
+
 def menus(language: str) -> dict[str, list[dict]]:
     places = {"main": [], "footer": []}
     for link in MenuLink.objects.shown(language):
