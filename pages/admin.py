@@ -1,6 +1,8 @@
 """The desk's pages and menu links: written, previewed, translated and published with the
 articles' workflow (pages/editorial.py); every save a revision."""
 
+from urllib.parse import urlencode
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -18,6 +20,7 @@ from articles.admin.desk import DeskAdminMixin
 from articles.diff import field_diffs
 from articles.editorial import revisions, workflow
 from articles.languages import site_languages
+from articles.wording import fill
 
 from . import editorial
 from .forms import PageForm
@@ -55,10 +58,16 @@ class PageAdmin(DeskAdminMixin, admin.ModelAdmin):
             comment=_("Saved.") if change else _("Created."),
         )
 
+    def view_on_site(self, page):
+        # Only a published page is on the site; the others have the preview.
+        return page.get_absolute_url() if page.is_public() else None
+
     def get_search_results(self, request, queryset, search_term):
         # The "translation of" picker offers originals only.
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if request.path.endswith("/autocomplete/"):
+        if request.GET.get("model_name") == "page" and request.GET.get("field_name") == (
+            "translation_of"
+        ):
             queryset = queryset.filter(translation_of__isnull=True)
         return queryset, may_have_duplicates
 
@@ -68,33 +77,43 @@ class PageAdmin(DeskAdminMixin, admin.ModelAdmin):
         if original and str(original).isdigit():
             source = Page.objects.filter(pk=original).first()
             if source is not None:
-                initial.setdefault("title", source.title)
+                # The text to translate; the title is typed anew, and the address with it.
                 initial.setdefault("body", source.body)
         return initial
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             context["page_preview_url"] = reverse_preview(obj)
-            if obj.is_public():
-                context["page_public_url"] = obj.get_absolute_url()
             context["translate_into"] = self.translate_into(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def translate_into(self, request, page) -> list[dict]:
-        """“Translate into German”: the add form with the original and language filled in."""
-        if not self.has_add_permission(request):
-            return []
+        """“Translate into German” (the add form with the original and the language filled
+        in) for each site language the page has no version in yet, else “German translation”."""
         original = page.translation_of or page
-        taken = set(page.versions().values_list("language", flat=True))
-        add_url = reverse("admin:pages_page_add")
-        return [
-            {
-                "url": f"{add_url}?translation_of={original.pk}&language={language.code}",
-                "label": _("Translate into %(language)s") % {"language": _(language.label)},
-            }
-            for language in site_languages()
-            if language.code not in taken
-        ]
+        existing = dict(page.versions().values_list("language", "pk"))
+        may_add = self.has_add_permission(request)
+        links = []
+        for language in site_languages():
+            name = str(language.label)  # in the editor's language
+            if language.code == page.language:
+                continue
+            if language.code in existing:
+                links.append(
+                    {
+                        "url": reverse("admin:pages_page_change", args=[existing[language.code]]),
+                        "label": fill(_("%(language)s translation"), {"language": name}),
+                    }
+                )
+            elif may_add:
+                query = urlencode({"translation_of": original.pk, "language": language.code})
+                links.append(
+                    {
+                        "url": f"{reverse('admin:pages_page_add')}?{query}",
+                        "label": fill(_("Translate into %(language)s"), {"language": name}),
+                    }
+                )
+        return links
 
     def bulk(self, request, queryset, step, done):
         moved = 0
