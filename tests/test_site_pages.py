@@ -237,3 +237,22 @@ def test_every_save_and_step_is_a_revision_with_who_made_it(client):
     assert [v.revision.user.username for v in versions] == ["rita", "rita", "erik"]
     assert [v.field_dict["status"] for v in versions] == ["draft", "review", "published"]
     assert "body_html" not in versions[0].field_dict
+
+
+def test_pages_and_menu_links_travel_in_a_fixture_by_natural_key(tmp_path, impressum):
+    from django.core.management import call_command
+
+    english, _german = impressum
+    MenuLink.objects.create(place=MenuPlace.FOOTER, language="en", label="Legal", page=english)
+    dump = tmp_path / "pages.json"
+    call_command("dumpdata", "pages", "--natural-foreign", "--natural-primary", output=str(dump))
+    assert '"pk"' not in dump.read_text().split('"model": "pages.menulink"')[0]
+    MenuLink.objects.all().delete()
+    Page.objects.all().delete()
+
+    call_command("loaddata", str(dump), verbosity=0)
+
+    german = Page.objects.get(language="de", slug="impressum")
+    assert german.translation_of.slug == "legal-notice"
+    assert german.body_html.strip() == "<p>Wer das ist.</p>"
+    assert MenuLink.objects.get().page.slug == "legal-notice"
