@@ -3,6 +3,7 @@ drafts, editors publish and keep the menus, translators translate; nobody else g
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.urls import reverse
 from reversion.models import Version
 
@@ -214,3 +215,28 @@ def test_a_menu_link_needs_a_page_or_an_address_but_not_both(client, pages):
     assert neither.status_code == both.status_code == bad.status_code == 200
     assert good.status_code == 302
     assert MenuLink.objects.filter(label="Contact").count() == 1
+
+
+def test_an_editor_restores_an_earlier_version_and_a_reporter_may_not_on_a_live_page(client, pages):
+    from pages import editorial
+
+    editor = make_staff("Editors")
+    page = editorial.save(Page(title="Contact", slug="contact", body="Call us."), editor)
+    first = Version.objects.get_for_object(page).get().revision_id
+    with transaction.atomic():
+        page = editorial.lock(Page, page.pk)
+        page.body = "Write to us."
+        page.status = Status.PUBLISHED
+        editorial.save(page, editor)
+    url = reverse("admin:pages_page_revision", args=[page.pk, first])
+
+    client.force_login(make_staff("Reporters"))
+    assert client.post(url, {"version": str(page.version)}).status_code == 403
+    client.force_login(editor)
+    response = client.post(url, {"version": str(page.version)})
+
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert page.body == "Call us."
+    assert page.status == Status.PUBLISHED
+    assert Version.objects.get_for_object(page).count() == 3
