@@ -16,7 +16,7 @@ from pages.models import MenuLink
 from pages.models import Page as SitePage
 
 from .browser import ARTIFACTS
-from .factories import make_staff
+from .factories import make_section, make_staff
 from .test_browser import describe_violations
 from .test_desk_browser import PASSWORD, choose
 
@@ -124,12 +124,18 @@ def test_an_editor_writes_an_impressum_in_two_languages_and_readers_find_it_in_t
     add_footer_link(desk, site, "en", "Legal notice", "Legal notice")
     add_footer_link(desk, site, "de", "Impressum", "Impressum")
     assert MenuLink.objects.count() == 2
+    # Beside the sections in the main menu, too.
+    make_section(name="Politics", slug="politics")
+    MenuLink.objects.create(place="main", language="en", label="About the notice", page=english)
 
     for viewport in VIEWPORTS:
         reader = open_tab(viewport=viewport)
         reader.goto(f"{site}/en/")
         link = reader.locator(".site-footer").get_by_role("link", name="Legal notice")
         expect(link).to_be_visible()
+        main_menu = reader.locator(".section-nav")
+        expect(main_menu.get_by_role("link", name="Politics")).to_be_visible()
+        expect(main_menu.get_by_role("link", name="About the notice")).to_be_visible()
         link.click()
         expect(reader).to_have_url(f"{site}/en/pages/legal-notice/")
         expect(reader.locator("h1")).to_have_text("Legal notice")
