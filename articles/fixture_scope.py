@@ -29,6 +29,9 @@ CONTENT_MODELS = frozenset(
         "articles.mediaimagetranslation",
         "articles.embed",
         "articles.mediause",
+        # The site's own pages (by language and slug) and the menus' links (the pages app).
+        "pages.page",
+        "pages.menulink",
     }
 )
 NOT_CONTENT = (

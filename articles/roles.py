@@ -60,6 +60,9 @@ REPORTERS = Role(
             *may("articles.correction", "view"),
             *may("articles.statuschange", "view"),
             *may("taggit.tag", "view"),
+            # The site's own pages (the pages app): drafts are theirs, publishing an editor's.
+            *may("pages.page", "add", "change", "view"),
+            *may("pages.menulink", "view"),
         }
     ),
 )
@@ -88,6 +91,8 @@ EDITORS = Role(
             *may("articles.embed", "view", "change", "delete"),
             *may("articles.statuschange", "view"),
             *may("taggit.tag", *CRUD),
+            *may("pages.page", *CRUD),
+            *may("pages.menulink", *CRUD),
         }
     ),
 )
@@ -109,6 +114,8 @@ TRANSLATORS = Role(
             *may("articles.correction", "view"),
             *may("articles.statuschange", "view"),
             *may("taggit.tag", "view"),
+            # They write pages' translations; publishing them is an editor's.
+            *may("pages.page", "add", "change", "view"),
         }
     ),
 )

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "newsroom.apps.BackgroundJobsConfig",
     "articles",
+    # The site's own pages and the editors' menus; built on articles, never imported by it.
+    "pages",
 ]
 
 # The security headers are set outside the page cache, so pages served from it carry them too.
@@ -144,6 +146,7 @@ TEMPLATES = [
                 "articles.context_processors.site_navigation",
                 "articles.context_processors.language_links",
                 "articles.context_processors.publisher",
+                "pages.context_processors.site_menus",
             ],
         },
     },

@@ -25,6 +25,7 @@ urlpatterns = [
 
 # Every reader URL carries its language: /en/…, /de/…; "/" redirects to the reader's language.
 urlpatterns += i18n_patterns(
+    path("", include("pages.urls")),
     path("", include("articles.urls")),
     prefix_default_language=True,
 )

@@ -1,4 +1,4 @@
-"""Query budgets with every cache cold: each public page in at most six queries, whatever an
+"""Query budgets with every cache cold: each public page in at most seven queries, whatever an
 article carries (1 or 50 bylines, tags, translations, related articles, corrections) and
 however many articles a list shows; the admin's article list constant in its rows."""
 
@@ -16,7 +16,9 @@ from .factories import make_article, make_author, make_section, make_staff
 
 pytestmark = pytest.mark.django_db
 
-BUDGET = 6
+# Six, and one for the editors' menu and footer links (pages/context_processors.py), which
+# every HTML page shows: kept in the fragment cache, so with caches warm it costs nothing.
+BUDGET = 7
 OTHER_LANGUAGES = [code for code, _name in ALL_LANGUAGES if code not in {"en", "de"}]
 
 
@@ -145,14 +147,15 @@ def test_the_sites_postgresql_connections_do_not_jit_compile_queries():
 
 # Exact counts (issue 14): lists whose teasers show no topics fetch no tags (one query fewer
 # than before); the front page fetches its lead's alone. A query added back shows here.
+# Issue 16: each HTML page one more, the editors' menu links (one query, however many links).
 PINNED = {
-    "article": 6,
-    "home": 5,
-    "section": 5,
-    "tag": 5,
-    "author": 5,
-    "archive": 5,
-    "month archive": 4,
+    "article": 7,
+    "home": 6,
+    "section": 6,
+    "tag": 6,
+    "author": 6,
+    "archive": 6,
+    "month archive": 5,
 }
 
 

@@ -367,7 +367,8 @@ def test_article_page_query_count_is_small_and_does_not_grow_with_tags_or_byline
     small = _query_count(client, simple.get_absolute_url())
     large = _query_count(client, rich.get_absolute_url())
 
-    assert small <= 6
+    # Six, and the editors' menu links (pages/context_processors.py), one query.
+    assert small <= 7
     assert large == small
 
 

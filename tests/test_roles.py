@@ -55,6 +55,15 @@ MEDIA_LIBRARY = {
 }
 
 
+# The site's own pages (issue 16, the pages app) on purpose: reporters write drafts, editors
+# publish and keep the menus, translators write the translations.
+SITE_PAGES = {
+    "Reporters": {"page": "add change view", "menulink": "view"},
+    "Editors": {"page": "add change delete view", "menulink": "add change delete view"},
+    "Translators": {"page": "add change view"},
+}
+
+
 def migrate() -> str:
     out = StringIO()
     call_command("migrate", verbosity=1, stdout=out)
@@ -79,6 +88,10 @@ def test_the_declared_roles_are_what_the_data_migrations_left_so_nothing_changed
     for name, grants in MEDIA_LIBRARY.items():
         migrated[name] |= {
             f"articles.{do}_{model}" for model, actions in grants.items() for do in actions.split()
+        }
+    for name, grants in SITE_PAGES.items():
+        migrated[name] |= {
+            f"pages.{do}_{model}" for model, actions in grants.items() for do in actions.split()
         }
 
     assert migrated == DECLARED
@@ -147,6 +160,8 @@ DESK = {
             # Each person's own notifications (admin/notifications.py).
             "Notification": "view",
             "MediaImage": "add change view",
+            "MenuLink": "view",
+            "Page": "add change view",
             "Section": "view",
             "Tag": "view",
         },
@@ -167,6 +182,8 @@ DESK = {
             # Each person's own notifications (admin/notifications.py).
             "Notification": "view",
             "MediaImage": "add change delete view",
+            "MenuLink": "add change delete view",
+            "Page": "add change delete view",
             "Section": "add change delete view",
             "Tag": "add change delete view",
         },
@@ -187,6 +204,7 @@ DESK = {
             # Each person's own notifications (admin/notifications.py).
             "Notification": "view",
             "MediaImage": "change view",
+            "Page": "add change view",
             "Section": "view",
             "Tag": "view",
         },

@@ -601,7 +601,7 @@ def test_a_translation_shows_a_snippet_of_its_own_body_not_the_originals(client)
     assert "harbour" not in snippet
 
 
-def test_the_search_page_takes_four_queries_whatever_it_shows(client, django_assert_num_queries):
+def test_the_search_page_takes_five_queries_whatever_it_shows(client, django_assert_num_queries):
     for n in range(25):
         article = make_article(headline=f"Port {n}", tags=["Ports", f"Tag {n}"])
         if n % 2:
@@ -610,9 +610,9 @@ def test_the_search_page_takes_four_queries_whatever_it_shows(client, django_ass
             article.body = "Der Hafen ist offen."
             article.save()
 
-    # The page of results (with the count), their bylines and translations, and the sections
-    # of the navigation; results show no topics, so no tags.
-    with django_assert_num_queries(4):
+    # The page of results (with the count), their bylines and translations, the sections of
+    # the navigation and the editors' menu links; results show no topics, so no tags.
+    with django_assert_num_queries(5):
         response = client.get("/de/search/?q=Hafen")
 
     assert response.status_code == 200

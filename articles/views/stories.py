@@ -8,6 +8,7 @@ a page the page cache lacks, or every page with the page cache off, renders only
 Previews and other answers (redirects, 404s, 410s) are never kept.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +44,13 @@ def settled(value):
     if isinstance(value, list | tuple):
         return type(value)(settled(item) for item in value)
     return value
+
+
+# More of what the page around every story shows of the whole site, made with the story and kept
+# with it as the navigation is: {context name: function making it for the active language}.
+# Apps on top of articles add theirs (pages/apps.py: the editors' menus); a change to what one
+# shows must renew every page (cache.changed() of a model fanout.py does not list does).
+SITE_PARTS: dict[str, Callable[[], object]] = {}
 
 
 class KeptStoryMixin(SurrogateKeysMixin):
@@ -98,6 +106,8 @@ class KeptStoryMixin(SurrogateKeysMixin):
         # The navigation changes only with the content token (sections are on every page),
         # on which the story depends too: kept with it, the page around makes no read for it.
         page["navigation_sections"] = navigation_sections()
+        for name, make in SITE_PARTS.items():
+            page[name] = make()
         if "language_links" not in page:
             page["language_links"] = links_to(self.request.path)
         return Story(
