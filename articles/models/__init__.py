@@ -1,6 +1,6 @@
 """The newsroom's content: articles and what they are filed under (article.py), translations
-and per-language texts (translation.py), the desk's records (desk.py); shared bases (base.py)
-and query shapes (rows.py)."""
+and per-language texts (translation.py), the desk's records (desk.py), who has what open at the
+desk (presence.py); shared bases (base.py) and query shapes (rows.py)."""
 
 from .article import (
     PUBLISHING_STATUSES,
@@ -27,6 +27,7 @@ from .desk import (
     corrections_from_rows,
 )
 from .media import Embed, MediaImage, MediaImageTranslation, MediaUse
+from .presence import EditLock, EditPresence
 from .translation import (
     ArticleTranslation,
     AuthorTranslation,
@@ -47,6 +48,8 @@ __all__ = [
     "BylineRole",
     "Correction",
     "CorrectionKind",
+    "EditLock",
+    "EditPresence",
     "Embed",
     "MediaImage",
     "MediaImageTranslation",
