@@ -118,8 +118,8 @@ def test_the_german_desk_says_who_is_editing_in_german(client, clock, rita, wim,
     assertContains(
         response,
         status_line(
-            "Rita Reporter bearbeitet das seit 10:02. Übernehmen Sie, um Ihre Änderungen hier "
-            "zu speichern."
+            "Rita Reporter bearbeitet das seit 10:02. Übernehmen Sie die Bearbeitung, um Ihre "
+            "Änderungen hier zu speichern."
         ),
         html=True,
     )
