@@ -270,6 +270,49 @@ def test_a_translation_has_its_own_lock(client, clock, rita, wim, draft):
     )
 
 
+def test_a_translation_saved_from_a_page_whose_lock_was_taken_over_is_refused(
+    client, clock, wim, draft
+):
+    translation = ArticleTranslation.objects.create(
+        article=draft, language="de", headline="Streik", slug="streik", body="Text."
+    )
+    translator = make_staff("Translators", first_name="Tom", last_name="Translator")
+    opened = form_data(
+        as_user(client, translator).get(change_url(translation)), "articletranslation_form"
+    )
+    as_user(client, wim).post(endpoint(translation, "take_over"))
+
+    opened["body"] = "Neuer Text."
+    response = as_user(client, translator).post(change_url(translation), opened)
+
+    assertContains(response, "Wim Editor took over at 10:02 a.m.; your changes are not saved.")
+    translation.refresh_from_db()
+    assert (translation.body, translation.version) == ("Text.", 1)
+
+
+def test_a_heartbeat_from_a_page_without_the_lock_takes_it_once_it_is_free(
+    client, clock, rita, wim, draft
+):
+    as_user(client, rita).get(change_url(draft))
+    as_user(client, wim).get(change_url(draft))
+    clock.move(seconds=30)
+    as_user(client, rita).post(endpoint(draft, "release"), {"at": START.isoformat()})
+
+    state = as_user(client, wim).post(endpoint(draft, "presence"), {"held": "0"}).json()
+
+    assert state["mine"] and not state["lost"]
+    lock = EditLock.objects.get(article=draft)
+    assert (lock.holder, lock.since) == (wim, clock.now)
+
+
+def test_the_add_form_has_no_banner_and_takes_no_lock(client, wim):
+    response = as_user(client, wim).get(reverse("admin:articles_article_add"))
+
+    assert response.status_code == 200
+    assertNotContains(response, "desk-presence")
+    assert not EditLock.objects.exists()
+
+
 def test_closing_the_page_releases_the_lock_but_not_a_later_page_of_the_same_editor(
     client, clock, rita, wim, draft
 ):
