@@ -6,6 +6,7 @@ admin/presence.py)."""
 from datetime import datetime, timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
@@ -167,6 +168,8 @@ def test_take_over_moves_the_lock_and_records_from_whom(client, clock, rita, wim
     assert (lock.holder, lock.taken_from, lock.taken_at) == (wim, rita, clock.now)
     assert state["mine"] and not state["may_take_over"]
     assert state["status"] == "You took over from Rita Reporter at 10:03 a.m."
+    entry = LogEntry.objects.get(object_id=str(draft.pk), user=wim)
+    assert entry.get_change_message() == "Took over editing from Rita Reporter."
     # Rita's page learns it at its next heartbeat.
     state = as_user(client, rita).post(endpoint(draft, "presence"), {"held": "1"}).json()
     assert state["lost"] and not state["mine"] and not state["may_take_over"]

@@ -134,7 +134,13 @@ class PresenceAdminMixin:
             return refused
         if not self.has_change_permission(request, obj):
             return JsonResponse({"error": _("You may not change this item.")}, status=403)
-        locks.take_over(obj, request.user)
+        lock = locks.take_over(obj, request.user)
+        if lock.taken_from is not None:
+            # Kept with the desk's record of changes, after the lock has moved on.
+            taken = fill(
+                _("Took over editing from %(name)s."), {"name": describe_user(lock.taken_from)}
+            )
+            self.log_change(request, obj, taken)
         return JsonResponse(self.presence(request, obj))
 
     def release_view(self, request, object_id):
