@@ -32,10 +32,6 @@ class Presence:
     at: datetime  # when the page said so: what release() is given back
     others: list = field(default_factory=list)  # EditPresence rows of others, oldest first
 
-    @property
-    def holder(self):
-        return self.lock.holder if self.lock is not None else None
-
 
 def stale_after() -> timedelta:
     return timedelta(seconds=settings.DESK_LOCK_STALE_SECONDS)
