@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
+from articles.editorial import locks
 from articles.models import ArticleTranslation, EditLock, EditPresence, Status
 
 from .factories import make_article, make_author, make_staff
@@ -418,3 +419,23 @@ def test_a_release_without_a_valid_aware_time_is_a_bad_request(client, wim, draf
     client.get(change_url(draft))
     assert client.post(endpoint(draft, "release"), {"at": at}).status_code == 400
     assert EditLock.objects.filter(holder=wim).exists()
+
+
+def test_two_first_opens_at_once_leave_one_holder(monkeypatch, clock, rita, wim, draft):
+    """Wim's open read no lock just before Rita's first open made one: his insert is refused by
+    the one-lock-per-article constraint, and he reads again and sees hers."""
+    locks.open_form(draft, rita, may_change=True)
+    read = locks._locked
+    reads = []
+
+    def read_before_ritas_insert(obj):
+        reads.append(obj)
+        return None if len(reads) == 1 else read(obj)
+
+    monkeypatch.setattr(locks, "_locked", read_before_ritas_insert)
+
+    presence = locks.open_form(draft, wim, may_change=True)
+
+    assert len(reads) == 2
+    assert presence.lock.holder == rita and not presence.mine
+    assert EditLock.objects.get(article=draft).holder == rita
