@@ -412,6 +412,11 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Edit locks at the desk (articles/editorial/locks.py): how often an open change form says it
+# is still open, and how long a lock nobody renews stays held before anyone may take it.
+DESK_HEARTBEAT_SECONDS = env_int("DJANGO_DESK_HEARTBEAT_SECONDS", 20)
+DESK_LOCK_STALE_SECONDS = env_int("DJANGO_DESK_LOCK_STALE_SECONDS", 120)
+
 # Embeds (articles/media/embeds.py): how long saving an article waits for a provider's oEmbed
 # answer, and the Mastodon instances whose posts editors may embed.
 OEMBED_TIMEOUT = env_int("DJANGO_OEMBED_TIMEOUT", 5)

@@ -39,6 +39,14 @@ from .forms import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _edit_locks_always_stale(settings):
+    # Every edit lock is stale at once, as if each editor's page had stopped renewing it: these
+    # tests are of what stands behind the locks (editorial/locks.py, tests/test_edit_locks.py).
+    settings.DESK_LOCK_STALE_SECONDS = 0
+
+
 LOGIN = reverse("admin:login")
 CHANGELIST = "admin:articles_article_changelist"
 TRANSLATIONS = "admin:articles_articletranslation_changelist"

@@ -15,11 +15,13 @@ from .. import editorial
 from ..editorial import workflow
 from .forms import describe_moment, text_field_overrides
 from .history import RevisionAdminMixin
+from .presence import PresenceAdminMixin
 from .writing import WritingAdminMixin
 
 
-class DeskAdminMixin(WritingAdminMixin, RevisionAdminMixin):
-    """What articles and translations share: roles, workflow steps, stamps, stale-form checks.
+class DeskAdminMixin(PresenceAdminMixin, WritingAdminMixin, RevisionAdminMixin):
+    """What articles and translations share: roles, workflow steps, stamps, stale-form checks,
+    edit locks and who has the form open (presence.py), autosave and the preview (writing.py).
 
     Every change goes through the editorial actions (editorial/): the change form locks the row
     when it loads it and saves with editorial.save(); bulk actions, History and share links call

@@ -4,14 +4,15 @@ from django import forms
 from django.db import models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.utils.formats import localize, number_format
+from django.utils import timezone
+from django.utils.formats import localize, number_format, time_format
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from taggit.models import Tag
 
 from ..diff import field_diffs
-from ..editorial import revisions, workflow
+from ..editorial import locks, revisions, workflow
 from ..images import validate_image
 from ..languages import language_choices as known_language_choices
 from ..media import library
@@ -86,6 +87,15 @@ def describe_moment(user, when) -> str:
     }
 
 
+def describe_time(when) -> str:
+    """A time of today as the desk shows times ("10:02"), in its time zone; an earlier one
+    with its date."""
+    local = template_localtime(when)
+    if local.date() == template_localtime(timezone.now()).date():
+        return time_format(local)
+    return localize(local)
+
+
 class LanguageChoiceForm(forms.ModelForm):
     """A form whose `language` is chosen from a list, the site's languages first."""
 
@@ -154,8 +164,26 @@ class DeskForm(LanguageChoiceForm):
     def clean(self):
         cleaned_data = super().clean()
         if self.instance.pk:
+            self._check_lock()
             self._check_version(cleaned_data)
         return cleaned_data
+
+    def _check_lock(self):
+        """Refused while someone else holds the object's edit lock (editorial/locks.py)."""
+        lock = locks.blocking_lock(self.instance, self.user) if self.user else None
+        if lock is None:
+            return
+        if lock.taken_from_id == self.user.pk:
+            message = _(
+                "%(name)s took over at %(time)s; your changes are not saved. Your text is "
+                "still in the form: copy it before leaving."
+            ) % {"name": describe_user(lock.holder), "time": describe_time(lock.taken_at)}
+        else:
+            message = _(
+                "%(name)s is editing this since %(time)s, so nothing was saved. Take over "
+                "editing to save your changes, or copy them and try again later."
+            ) % {"name": describe_user(lock.holder), "time": describe_time(lock.since)}
+        raise forms.ValidationError(message, code="locked")
 
     def _check_version(self, cleaned_data):
         # The instance is the row as stored, locked by the desk until the save commits

@@ -1,7 +1,7 @@
 """The newsroom's content: articles and what they are filed under (article.py), translations
 and per-language texts (translation.py), the desk's records (desk.py), notes and notifications
-(notes.py), editors' unsaved work (autosave.py); shared bases (base.py) and query shapes
-(rows.py)."""
+(notes.py), editors' unsaved work (autosave.py), who has what open at the desk (presence.py);
+shared bases (base.py) and query shapes (rows.py)."""
 
 from .article import (
     PUBLISHING_STATUSES,
@@ -30,6 +30,7 @@ from .desk import (
 )
 from .media import Embed, MediaImage, MediaImageTranslation, MediaUse
 from .notes import Note, Notification, NotificationKind, NotificationPreference
+from .presence import EditLock, EditPresence
 from .translation import (
     ArticleTranslation,
     AuthorTranslation,
@@ -52,6 +53,8 @@ __all__ = [
     "BylineRole",
     "Correction",
     "CorrectionKind",
+    "EditLock",
+    "EditPresence",
     "Embed",
     "MediaImage",
     "MediaImageTranslation",
