@@ -59,6 +59,7 @@ REPORTERS = Role(
             *may("articles.articletranslation", "view"),
             *may("articles.correction", "view"),
             *may("articles.statuschange", "view"),
+            *may("articles.placement", "view"),  # the front page, as arranged: not theirs to change
             *may("taggit.tag", "view"),
         }
     ),
@@ -68,7 +69,7 @@ EDITORS = Role(
     name="Editors",
     description=(
         "Do everything at the desk: publish, schedule, withdraw, correct, translate, share "
-        "previews, and keep sections, authors and tags."
+        "previews, arrange the front pages, and keep sections, authors and tags."
     ),
     permissions=frozenset(
         {
@@ -87,6 +88,7 @@ EDITORS = Role(
             *may("articles.mediaimagetranslation", *CRUD),
             *may("articles.embed", "view", "change", "delete"),
             *may("articles.statuschange", "view"),
+            *may("articles.placement", *CRUD),  # arrange the front pages
             *may("taggit.tag", *CRUD),
         }
     ),
@@ -108,6 +110,7 @@ TRANSLATORS = Role(
             *may("articles.section", "view"),
             *may("articles.correction", "view"),
             *may("articles.statuschange", "view"),
+            *may("articles.placement", "view"),
             *may("taggit.tag", "view"),
         }
     ),

@@ -1,3 +1,3 @@
 """The editors' desk: the Django admin, configured for a newsroom. Importing registers it."""
 
-from . import articles, jobs, media, people, tags, translations  # noqa: F401
+from . import articles, frontpage, jobs, media, people, tags, translations  # noqa: F401

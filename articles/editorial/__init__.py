@@ -1,5 +1,6 @@
 """How content changes: the editorial actions (actions.py), the workflow's rules (workflow.py),
-revisions (revisions.py) and the domain signals the actions send (signals.py).
+revisions (revisions.py), the front page's placements (frontpage.py) and the domain signals
+the actions send (signals.py).
 
     from articles import editorial
 
@@ -10,6 +11,7 @@ revisions (revisions.py) and the domain signals the actions send (signals.py).
     editorial.publish(Article, pk, user)
 """
 
+from . import frontpage  # the front page's actions: place, move, remove
 from .actions import (
     Conflict,
     add_correction,
@@ -34,6 +36,7 @@ __all__ = [
     "add_correction",
     "check_version",
     "edit",
+    "frontpage",
     "lock",
     "make_share_link",
     "mark_current",

@@ -1,9 +1,9 @@
 """What happened, in the newsroom's words: one domain signal per editorial action.
 
 Each signal is sent once the change has committed, with `sender` the model class, `instance`
-the article, translation, correction or share link as saved, and `user` who did it. Webhooks,
-feed pings and e-mail notifications will listen here; page caches and CDN purges do not need
-to, they follow every row change (signals.py, cache/).
+the article, translation, correction, share link or front-page placement as saved, and `user`
+who did it. Webhooks, feed pings and e-mail notifications will listen here; page caches and
+CDN purges do not need to, they follow every row change (signals.py, cache/).
 """
 
 import logging
@@ -28,6 +28,7 @@ translation_restored = Signal()
 translation_marked_current = Signal()  # follows the original's current text again
 share_link_made = Signal()
 share_link_revoked = Signal()
+front_page_changed = Signal()  # a placement made, moved or removed (instance: the placement)
 
 EVENTS = {
     "article_saved": article_saved,
@@ -47,6 +48,7 @@ EVENTS = {
     "translation_marked_current": translation_marked_current,
     "share_link_made": share_link_made,
     "share_link_revoked": share_link_revoked,
+    "front_page_changed": front_page_changed,
 }
 
 logger = logging.getLogger("newsroom.editorial")

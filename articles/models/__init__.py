@@ -1,5 +1,6 @@
 """The newsroom's content: articles and what they are filed under (article.py), translations
-and per-language texts (translation.py), the desk's records (desk.py); shared bases (base.py)
+and per-language texts (translation.py), the desk's records (desk.py); the
+front page as editors arrange it (frontpage.py); shared bases (base.py)
 and query shapes (rows.py)."""
 
 from .article import (
@@ -26,6 +27,7 @@ from .desk import (
     correction_rows,
     corrections_from_rows,
 )
+from .frontpage import Placement, PlacementQuerySet, placed_first
 from .media import Embed, MediaImage, MediaImageTranslation, MediaUse
 from .translation import (
     ArticleTranslation,
@@ -51,6 +53,8 @@ __all__ = [
     "MediaImage",
     "MediaImageTranslation",
     "MediaUse",
+    "Placement",
+    "PlacementQuerySet",
     "PublicationState",
     "Section",
     "SectionTranslation",
@@ -63,6 +67,7 @@ __all__ = [
     "correction_rows",
     "corrections_from_rows",
     "normalize_newlines",
+    "placed_first",
     "text_digest",
     "translator_rows",
     "translators_from_rows",
