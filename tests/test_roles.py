@@ -54,6 +54,14 @@ MEDIA_LIBRARY = {
     },
 }
 
+# The curated front page (0023) on purpose: editors arrange it, the others see it as readers
+# will (admin/frontpage.py).
+FRONT_PAGE = {
+    "Reporters": {"placement": "view"},
+    "Editors": {"placement": "add change delete view"},
+    "Translators": {"placement": "view"},
+}
+
 
 def migrate() -> str:
     out = StringIO()
@@ -76,7 +84,7 @@ def test_the_declared_roles_are_what_the_data_migrations_left_so_nothing_changed
     # The media library (0018) on purpose: reporters add and describe pictures, editors also
     # delete them, translators write their texts in other languages (the picture itself is
     # read-only to them: admin/media.py).
-    for name, grants in MEDIA_LIBRARY.items():
+    for name, grants in (*MEDIA_LIBRARY.items(), *FRONT_PAGE.items()):
         migrated[name] |= {
             f"articles.{do}_{model}" for model, actions in grants.items() for do in actions.split()
         }
@@ -145,6 +153,7 @@ DESK = {
             "Author": "add change view",
             "Embed": "view",
             "MediaImage": "add change view",
+            "Placement": "view",
             "Section": "view",
             "Tag": "view",
         },
@@ -163,6 +172,8 @@ DESK = {
             "Author": "add change delete view",
             "Embed": "change delete view",
             "MediaImage": "add change delete view",
+            # Placed from the page itself, not Django's add form.
+            "Placement": "change delete view",
             "Section": "add change delete view",
             "Tag": "add change delete view",
         },
@@ -181,6 +192,7 @@ DESK = {
             "Author": "view",
             "Embed": "view",
             "MediaImage": "change view",
+            "Placement": "view",
             "Section": "view",
             "Tag": "view",
         },

@@ -7,6 +7,8 @@ down, remove each POST and come back, so it works without JavaScript (the articl
 autocompletes with it). The changes go through editorial/frontpage.py.
 """
 
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelect
@@ -60,6 +62,11 @@ class PlacementForm(forms.Form):
         field = Placement._meta.get_field("article")
         article = self.fields["article"]
         article.widget = AutocompleteSelect(field, admin_site)
+        for name in ("starts_at", "ends_at"):
+            date, time = self.fields[name].widget.widgets
+            label = self.fields[name].label
+            date.attrs["aria-label"] = _("%(field)s: date") % {"field": label}
+            time.attrs["aria-label"] = _("%(field)s: time") % {"field": label}
         # The model's own choice: what readers may see now (limit_choices_to, is_published).
         # Set after the widget, which takes its choices from it.
         article.queryset = Article.objects.complex_filter(field.get_limit_choices_to()).only(
@@ -82,6 +89,7 @@ class PlacementAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["articles/admin.css", "articles/frontpage.css"]}
+        js = ["articles/frontpage.js"]
 
     def has_add_permission(self, request):
         return False  # placed from the front page desk, never by Django's own add form
@@ -92,7 +100,8 @@ class PlacementAdmin(admin.ModelAdmin):
         return [
             path(
                 "",
-                self.admin_site.admin_view(self.changelist_view),
+                # The page frames its preview, from this site (views/preview.py).
+                self.admin_site.admin_view(csp_update({"frame-src": [SELF]})(self.changelist_view)),
                 name="{}_{}_changelist".format(*info),
             )
         ]

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..validators import validate_moment
 from .article import Article, Section, is_published
@@ -76,14 +77,14 @@ class Placement(models.Model):
         help_text=_("Shown only while readers may read it; otherwise the newest articles fill in."),
     )
     starts_at = models.DateTimeField(
-        _("from"),
+        pgettext_lazy("a placement's time", "from"),
         null=True,
         blank=True,
         validators=[validate_moment],
         help_text=_("Empty: from now on."),
     )
     ends_at = models.DateTimeField(
-        _("until"),
+        pgettext_lazy("a placement's time", "until"),
         null=True,
         blank=True,
         validators=[validate_moment],

@@ -1,5 +1,7 @@
 """Work in any state at its reader layout: staff previews and share links."""
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -139,6 +141,7 @@ class FrontPagePreviewMixin(StaffPreviewMixin):
 
     @method_decorator(never_cache)
     @method_decorator(xframe_options_sameorigin)
+    @method_decorator(csp_replace({"frame-ancestors": [SELF]}))
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
         response.headers["X-Robots-Tag"] = "noindex"
