@@ -88,7 +88,8 @@ class PlacementAdmin(admin.ModelAdmin):
     change_list_template = "admin/articles/placement/front_page.html"
 
     class Media:
-        css = {"all": ["articles/admin.css", "articles/frontpage.css"]}
+        # Django's forms.css for its date and time pickers, as on every change form.
+        css = {"all": ["admin/css/forms.css", "articles/admin.css", "articles/frontpage.css"]}
         js = ["articles/frontpage.js"]
 
     def has_add_permission(self, request):
