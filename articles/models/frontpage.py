@@ -132,13 +132,16 @@ def placed_first(articles, language: str, section=None, *, limit: int, now=None)
     articles placed on this front page first, in their placements' order, then the newest.
 
     One query, whatever the placements: the rows are the placed articles and the newest
-    `limit` (so the index of the lists' order still serves them), ranked by their placement.
+    `limit` (one set, so that the index of the lists' order still serves the newest and the
+    rest are found by key, not by a scan of every published article), ranked by placement.
     """
     placements = Placement.objects.on_page(language, section).active(now)
     rank = placements.filter(article=OuterRef("pk")).order_by("position", "pk")
-    newest = articles.values("pk")[:limit]
+    # The newest nested once more: a compound statement's parts may not be limited (SQLite).
+    newest = Article.objects.filter(pk__in=articles.values("pk")[:limit]).values("pk")
+    candidates = placements.order_by().values("article_id").union(newest.order_by())
     return (
-        articles.filter(Q(pk__in=placements.values("article_id")) | Q(pk__in=newest))
+        articles.filter(pk__in=candidates)
         .annotate(front_position=Subquery(rank.values("position")[:1]))
         .order_by(F("front_position").asc(nulls_last=True), *Article._meta.ordering)
     )
