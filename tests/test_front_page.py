@@ -31,6 +31,12 @@ def lead_of(html: str) -> str:
     return html[start : html.index("</section>", start)]
 
 
+def lead_of_list(html: str) -> str:
+    """The first teaser of a section page's list."""
+    start = html.index('class="teaser')
+    return html[start : html.index("</article>", start)]
+
+
 def order_of(html: str, *headlines: str) -> list[str]:
     """`headlines` in the order the page shows them (those it does not show left out)."""
     return sorted((h for h in headlines if h in html), key=html.index)
@@ -502,3 +508,23 @@ def test_a_user_without_staff_status_cannot_reach_the_desk(client, news):
     client.force_login(User.objects.create_user("reader", password="x"))
 
     assert client.get(DESK).status_code == 302
+
+
+def test_the_desk_arranges_a_section_page_apart_from_the_home_page(client, news, editor):
+    politics = news["Oldest"].section
+    client.force_login(editor)
+
+    response = client.post(
+        f"{DESK}?language=en&section={politics.pk}",
+        {"action": "place", "article": news["Oldest"].pk},
+    )
+
+    assert response.status_code == 302
+    placement = Placement.objects.get()
+    assert (placement.language, placement.section) == ("en", politics)
+    desk = client.get(f"{DESK}?language=en&section={politics.pk}").content.decode()
+    assert "Front page: Politics (English)" in desk
+    assert "/en/preview/front-page/sections/politics/" in desk
+    client.logout()
+    assert "Oldest" in lead_of_list(client.get("/en/sections/politics/").content.decode())
+    assert "Newest" in lead_of(client.get("/en/").content.decode())
