@@ -59,6 +59,7 @@ REPORTERS = Role(
             *may("articles.articletranslation", "view"),
             *may("articles.correction", "view"),
             *may("articles.statuschange", "view"),
+            *may("articles.placement", "view"),  # the front page, as arranged: not theirs to change
             *may("taggit.tag", "view"),
             # The site's own pages (the pages app): drafts are theirs, publishing an editor's.
             *may("pages.page", "add", "change", "view"),
@@ -71,7 +72,7 @@ EDITORS = Role(
     name="Editors",
     description=(
         "Do everything at the desk: publish, schedule, withdraw, correct, translate, share "
-        "previews, and keep sections, authors and tags."
+        "previews, arrange the front pages, and keep sections, authors and tags."
     ),
     permissions=frozenset(
         {
@@ -90,6 +91,7 @@ EDITORS = Role(
             *may("articles.mediaimagetranslation", *CRUD),
             *may("articles.embed", "view", "change", "delete"),
             *may("articles.statuschange", "view"),
+            *may("articles.placement", *CRUD),  # arrange the front pages
             *may("taggit.tag", *CRUD),
             *may("pages.page", *CRUD),
             *may("pages.menulink", *CRUD),
@@ -113,6 +115,7 @@ TRANSLATORS = Role(
             *may("articles.section", "view"),
             *may("articles.correction", "view"),
             *may("articles.statuschange", "view"),
+            *may("articles.placement", "view"),
             *may("taggit.tag", "view"),
             # They write pages' translations; publishing them is an editor's.
             *may("pages.page", "add", "change", "view"),

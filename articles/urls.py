@@ -38,6 +38,12 @@ urlpatterns = [
         preview.TranslationPreviewView.as_view(),
         name="translation-preview",
     ),
+    path("preview/front-page/", preview.HomePreviewView.as_view(), name="front-preview"),
+    path(
+        "preview/front-page/sections/<slug:slug>/",
+        preview.SectionPreviewView.as_view(),
+        name="section-front-preview",
+    ),
     path("preview/share/<str:token>/", preview.SharedPreviewView.as_view(), name="shared-preview"),
 ]
 

@@ -148,7 +148,9 @@ def filter_parameters(client, url) -> list[str]:
     """Every parameter the list's filters and date drill-down read, as the list shows them."""
     response = client.get(url)
     assert response.status_code == 200, url
-    changelist = response.context["cl"]
+    changelist = response.context.get("cl")
+    if changelist is None:  # a page of its own, not Django's list (the front page desk)
+        return []
     parameters = [p for spec in changelist.filter_specs for p in spec.expected_parameters()]
     if changelist.date_hierarchy:
         field = changelist.date_hierarchy

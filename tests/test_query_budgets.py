@@ -10,7 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.models import ArticleTranslation, Correction, CorrectionKind, Status
+from articles.editorial import frontpage
+from articles.models import (
+    Article,
+    ArticleTranslation,
+    Correction,
+    CorrectionKind,
+    Section,
+    Status,
+)
 
 from .factories import make_article, make_author, make_section, make_staff
 
@@ -163,6 +171,20 @@ PINNED = {
 def test_reader_pages_take_exactly_the_queries_pinned_for_them(client, page):
     assert count(client, build(1)[page]) == PINNED[page]
     assert count(client, build(50)[page]) == PINNED[page]
+
+
+@pytest.mark.parametrize("page", ["home", "german home", "section"])
+def test_front_pages_take_no_query_more_with_placements_timed_or_not(client, page):
+    urls = build(50)
+    before = count(client, urls[page])
+    section = Section.objects.get(slug="section-50") if page == "section" else None
+    language = "de" if page == "german home" else "en"
+    oldest = Article.objects.order_by("published_at", "pk")[:3]
+    until = timezone.now() + timedelta(hours=1)
+    for article, ends_at in zip(oldest, [None, until, None], strict=True):
+        frontpage.place(language, section, article, None, ends_at=ends_at)
+
+    assert count(client, urls[page]) == before == PINNED.get(page, PINNED["home"])
 
 
 def test_the_admin_article_list_takes_a_query_a_year_for_its_dates_and_no_more(client):

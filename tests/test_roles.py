@@ -54,6 +54,14 @@ MEDIA_LIBRARY = {
     },
 }
 
+# The curated front page (0026) on purpose: editors arrange it, the others see it as readers
+# will (admin/frontpage.py).
+FRONT_PAGE = {
+    "Reporters": {"placement": "view"},
+    "Editors": {"placement": "add change delete view"},
+    "Translators": {"placement": "view"},
+}
+
 
 # The site's own pages (issue 16, the pages app) on purpose: reporters write drafts, editors
 # publish and keep the menus, translators write the translations.
@@ -85,7 +93,7 @@ def test_the_declared_roles_are_what_the_data_migrations_left_so_nothing_changed
     # The media library (0018) on purpose: reporters add and describe pictures, editors also
     # delete them, translators write their texts in other languages (the picture itself is
     # read-only to them: admin/media.py).
-    for name, grants in MEDIA_LIBRARY.items():
+    for name, grants in (*MEDIA_LIBRARY.items(), *FRONT_PAGE.items()):
         migrated[name] |= {
             f"articles.{do}_{model}" for model, actions in grants.items() for do in actions.split()
         }
@@ -162,6 +170,7 @@ DESK = {
             "MediaImage": "add change view",
             "MenuLink": "view",
             "Page": "add change view",
+            "Placement": "view",
             "Section": "view",
             "Tag": "view",
         },
@@ -184,6 +193,8 @@ DESK = {
             "MediaImage": "add change delete view",
             "MenuLink": "add change delete view",
             "Page": "add change delete view",
+            # Placed from the page itself, not Django's add form.
+            "Placement": "change delete view",
             "Section": "add change delete view",
             "Tag": "add change delete view",
         },
@@ -205,6 +216,7 @@ DESK = {
             "Notification": "view",
             "MediaImage": "change view",
             "Page": "add change view",
+            "Placement": "view",
             "Section": "view",
             "Tag": "view",
         },

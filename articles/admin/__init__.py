@@ -1,3 +1,12 @@
 """The editors' desk: the Django admin, configured for a newsroom. Importing registers it."""
 
-from . import articles, jobs, media, notifications, people, tags, translations  # noqa: F401
+from . import (  # noqa: F401
+    articles,
+    frontpage,
+    jobs,
+    media,
+    notifications,
+    people,
+    tags,
+    translations,
+)

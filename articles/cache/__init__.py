@@ -21,6 +21,7 @@ from .fanout import (
     article_keys,
     body_key,
     changed_keys,
+    front_key,
     key,
 )
 from .freshness import content_changed, content_token, keys_changed
@@ -42,6 +43,7 @@ __all__ = [
     "content_token",
     "edge_in_front",
     "everything_changed",
+    "front_key",
     "key",
     "keys_changed",
     "pages_changed",

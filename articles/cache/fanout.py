@@ -33,6 +33,13 @@ def key(obj) -> str:
     return f"{obj._meta.model_name}-{obj.pk}"
 
 
+def front_key(language: str, section_id: int | None = None) -> str:
+    """`front-en`, `front-en-section-3`: named by a language's home page, or a section's page
+    in that language, which editors arrange (models/frontpage.py); a placement touches only
+    the page it is on."""
+    return f"front-{language}" if section_id is None else f"front-{language}-section-{section_id}"
+
+
 def body_key(article) -> str:
     """`body-12`: named by the pages that show an article's body (its own pages in every
     language, the feeds), not by teasers or related boxes, which show everything else of it
@@ -188,6 +195,11 @@ DEPENDENCIES = (
     Dependency("articles.MediaImageTranslation", lambda text, _f: _users(text.image)),
     Dependency("articles.Embed", lambda embed, _f: _users(embed)),
     Dependency("articles.MediaUse", lambda use, _f: set()),
+    # Placements order one front page: a language's home page or one section's page in it.
+    Dependency(
+        "articles.Placement",
+        lambda placed, _f: {front_key(placed.language, placed.section_id)},
+    ),
     Dependency("articles.Section", _everything),
     Dependency("articles.SectionTranslation", _everything),
 )

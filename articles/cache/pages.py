@@ -60,11 +60,12 @@ RENDER_CLAIM_SECONDS = 10
 
 
 def seconds_to_next_publication(token: str | None, mark: str | None) -> int | None:
-    """Seconds until the next scheduled article goes live (None: nothing scheduled).
+    """Seconds until the next scheduled article goes live, or a timed front-page placement
+    starts or ends (None: nothing scheduled).
 
-    Kept in the cache until the next change (scheduling one is a change); asked of the database
-    when it is not there."""
-    from ..models import Article  # the cache knows pages, the model knows no cache
+    Kept in the cache until the next change (scheduling one, or placing, is a change); asked of
+    the database when it is not there."""
+    from ..models import Article, Placement  # the cache knows pages, the model knows no cache
 
     key = f"newsroom:next-publication:{token}:{mark}"
     try:
@@ -72,7 +73,11 @@ def seconds_to_next_publication(token: str | None, mark: str | None) -> int | No
     except CacheUnavailable:
         upcoming = None
     if upcoming is None:
-        upcoming = Article.objects.scheduled().aggregate(at=Min("published_at"))["at"] or ""
+        moments = (
+            Article.objects.scheduled().aggregate(at=Min("published_at"))["at"],
+            Placement.objects.next_change(),
+        )
+        upcoming = min((moment for moment in moments if moment), default="")
         if token:
             with contextlib.suppress(CacheUnavailable):
                 shared_cache("set", key, upcoming, settings.PAGE_CACHE_SECONDS)

@@ -1,6 +1,6 @@
 """How content changes: the editorial actions (actions.py; notes.py for editorial notes), the
-workflow's rules (workflow.py), revisions (revisions.py) and the domain signals the actions send
-(signals.py).
+workflow's rules (workflow.py), revisions (revisions.py), the front page's placements
+(frontpage.py) and the domain signals the actions send (signals.py).
 
     from articles import editorial
 
@@ -11,6 +11,7 @@ workflow's rules (workflow.py), revisions (revisions.py) and the domain signals 
     editorial.publish(Article, pk, user)
 """
 
+from . import frontpage  # the front page's actions: place, move, remove
 from .actions import (
     Conflict,
     add_correction,
@@ -37,6 +38,7 @@ __all__ = [
     "add_note",
     "check_version",
     "edit",
+    "frontpage",
     "lock",
     "make_share_link",
     "mark_current",

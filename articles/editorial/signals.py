@@ -1,9 +1,9 @@
 """What happened, in the newsroom's words: one domain signal per editorial action.
 
 Each signal is sent once the change has committed, with `sender` the model class, `instance`
-the article, translation, correction, share link or note as saved, and `user` who did it. Webhooks,
-feed pings and e-mail notifications will listen here; page caches and CDN purges do not need
-to, they follow every row change (signals.py, cache/).
+the article, translation, correction, share link, note or front-page placement as saved, and
+`user` who did it. Webhooks, feed pings and e-mail notifications listen here; page caches and
+CDN purges do not need to, they follow every row change (signals.py, cache/).
 """
 
 import logging
@@ -31,6 +31,7 @@ translation_marked_current = Signal()  # follows the original's current text aga
 share_link_made = Signal()
 share_link_revoked = Signal()
 note_added = Signal()  # an editorial note (instance) on an article
+front_page_changed = Signal()  # a placement made, moved or removed (instance: the placement)
 
 EVENTS = {
     "article_saved": article_saved,
@@ -53,6 +54,7 @@ EVENTS = {
     "share_link_made": share_link_made,
     "share_link_revoked": share_link_revoked,
     "note_added": note_added,
+    "front_page_changed": front_page_changed,
 }
 
 logger = logging.getLogger("newsroom.editorial")

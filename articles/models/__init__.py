@@ -1,7 +1,8 @@
 """The newsroom's content: articles and what they are filed under (article.py), translations
 and per-language texts (translation.py), the desk's records (desk.py), notes and notifications
-(notes.py), editors' unsaved work (autosave.py), who has what open at the desk (presence.py);
-shared bases (base.py) and query shapes (rows.py)."""
+(notes.py), editors' unsaved work (autosave.py), who has what open at the desk (presence.py), the
+front page as editors arrange it (frontpage.py); shared bases (base.py) and query shapes
+(rows.py)."""
 
 from .article import (
     PUBLISHING_STATUSES,
@@ -28,6 +29,7 @@ from .desk import (
     correction_rows,
     corrections_from_rows,
 )
+from .frontpage import Placement, PlacementQuerySet, placed_first
 from .media import Embed, MediaImage, MediaImageTranslation, MediaUse
 from .notes import Note, Notification, NotificationKind, NotificationPreference
 from .presence import EditLock, EditPresence
@@ -63,6 +65,8 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "NotificationPreference",
+    "Placement",
+    "PlacementQuerySet",
     "PublicationState",
     "Section",
     "SectionTranslation",
@@ -75,6 +79,7 @@ __all__ = [
     "correction_rows",
     "corrections_from_rows",
     "normalize_newlines",
+    "placed_first",
     "text_digest",
     "translator_rows",
     "translators_from_rows",

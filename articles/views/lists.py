@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
 from .. import cache
-from ..models import Article, Author, Byline, Correction, Section
+from ..models import Article, Author, Byline, Correction, Section, placed_first
 from ..models.rows import local_texts
 from ..reading import CORRECTING_KINDS, ReaderArticle, fetch_tags, reader_translation
 from ..search import clean_query, mark_snippets, ranked_only_the_newest, search
@@ -25,8 +25,27 @@ class PublishedArticleListView(ReaderListMixin, ListView):
     pass
 
 
-class HomeView(KeptStoryMixin, PublishedArticleListView):
-    """The front page: the lead story, the latest news, and the newest of each section.
+class CuratedListMixin:
+    """A front page editors arrange (models/frontpage.py): its first page leads with the
+    articles placed on it, in their order, then the newest; later pages list plainly."""
+
+    front_section = None  # the section whose page this is; None: the home page
+
+    def in_order(self, articles):
+        if page_number(self.request, self.page_kwarg) != 1:
+            return articles
+        return placed_first(
+            articles, get_language(), self.front_section, limit=self.paginate_by + 1
+        )
+
+    def surrogate_keys(self, context):
+        section_id = self.front_section.pk if self.front_section else None
+        return {cache.front_key(get_language(), section_id), *super().surrogate_keys(context)}
+
+
+class HomeView(CuratedListMixin, KeptStoryMixin, PublishedArticleListView):
+    """The front page: the lead story, the latest news, and the newest of each section; the
+    lead and the top stories as editors placed them, where they did.
 
     Later pages (?page=2, …) list older articles plainly.
     """
@@ -53,7 +72,7 @@ class HomeView(KeptStoryMixin, PublishedArticleListView):
         return context
 
 
-class SectionDetailView(KeptStoryMixin, PublishedArticleListView):
+class SectionDetailView(CuratedListMixin, KeptStoryMixin, PublishedArticleListView):
     template_name = "articles/page.html"
     story_template = "articles/stories/section.html"
     story_head_template = "articles/stories/section_head.html"
@@ -68,7 +87,7 @@ class SectionDetailView(KeptStoryMixin, PublishedArticleListView):
         }
 
     def get_articles(self):
-        self.section = get_object_or_404(
+        self.section = self.front_section = get_object_or_404(
             Section.objects.annotate(**local_texts(Section, "name", "description")),
             slug=self.kwargs["slug"],
         )

@@ -131,9 +131,13 @@ class ReaderListMixin(SurrogateKeysMixin, PageMetaMixin):
         """The articles of this list, before the reader's prefetching."""
         return Article.objects.published()
 
+    def in_order(self, articles):
+        """The list's articles in the order it shows them (front pages: lists.CuratedListMixin)."""
+        return articles
+
     def get_queryset(self):
         # Teasers show no topics: the front page's lead does, with its tags fetched apart.
-        return for_readers(self.get_articles(), get_language(), tags=False)
+        return for_readers(self.in_order(self.get_articles()), get_language(), tags=False)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

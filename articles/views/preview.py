@@ -1,5 +1,7 @@
 """Work in any state at its reader layout: staff previews and share links."""
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -8,11 +10,13 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.generic import DetailView
 
 from ..models import Article, ArticleTranslation, PublicationState, ShareLink, Status
 from ..reading import ReaderArticle
 from .article import ArticleDetailView
+from .lists import HomeView, SectionDetailView
 
 
 def describe_preview(article, translation=None, share_link=None, now=None):
@@ -126,6 +130,30 @@ class SharedPreviewView(PreviewMixin, ArticleDetailView):
 
     def get_share_link(self):
         return self.share_link
+
+
+class FrontPagePreviewMixin(StaffPreviewMixin):
+    """A front page as readers will see it, rendered afresh for the desk's "Front page" (which
+    shows it in a frame of the same site): never cached, never indexed."""
+
+    permission_required = "articles.view_placement"
+    keeps_story = False
+
+    @method_decorator(never_cache)
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(csp_replace({"frame-ancestors": [SELF]}))
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
+
+
+class HomePreviewView(FrontPagePreviewMixin, HomeView):
+    pass
+
+
+class SectionPreviewView(FrontPagePreviewMixin, SectionDetailView):
+    pass
 
 
 # DetailView.get is never used: previews find their subject by primary key or share link.
