@@ -93,7 +93,7 @@ def test_reporter_writes_and_submits_then_an_editor_publishes_it_for_readers(ope
 
     page = open_as(editor)
     page.goto(f"{site}/admin/")
-    page.get_by_role("link", name="In review").click()
+    page.get_by_role("link", name="In review", exact=True).click()
     screenshot(page, "editor-review-queue")
     page.get_by_role("link", name="Harbour workers end their strike").click()
     page.select_option("#id_status", "published")
