@@ -155,6 +155,28 @@ def test_only_published_articles_can_be_placed(news, editor):
     assert not Placement.objects.exists()
 
 
+def test_the_home_pages_pages_show_every_article_once_however_many_are_placed(client, editor):
+    now = timezone.now()
+    section = make_section(name="Politics", slug="politics")
+    articles = [
+        make_article(
+            headline=f"Story number {number:02}",
+            section=section,
+            published_at=now - timedelta(hours=number),
+        )
+        for number in range(1, 26)
+    ]
+    for oldest in articles[-3:]:
+        frontpage.place("en", None, oldest, editor)
+
+    shown = []
+    for page in ("/en/", "/en/?page=2"):
+        html = client.get(page).content.decode()
+        shown += [a.headline for a in articles if f">{a.headline}<" in html]
+
+    assert sorted(shown) == sorted(a.headline for a in articles)
+
+
 def test_a_section_page_leads_with_its_own_placement_and_the_home_page_does_not(
     client, news, editor
 ):

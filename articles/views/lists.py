@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
 from .. import cache
-from ..models import Article, Author, Byline, Correction, Section, placed_first
+from ..models import Article, Author, Byline, Correction, Placement, Section, placed_first
 from ..models.rows import local_texts
 from ..reading import CORRECTING_KINDS, ReaderArticle, fetch_tags, reader_translation
 from ..search import clean_query, mark_snippets, ranked_only_the_newest, search
@@ -27,16 +27,28 @@ class PublishedArticleListView(ReaderListMixin, ListView):
 
 class CuratedListMixin:
     """A front page editors arrange (models/frontpage.py): its first page leads with the
-    articles placed on it, in their order, then the newest; later pages list plainly."""
+    articles placed on it, in their order, then the newest; later pages go on with the newest
+    that page 1 did not show."""
 
     front_section = None  # the section whose page this is; None: the home page
 
     def in_order(self, articles):
-        if page_number(self.request, self.page_kwarg) != 1:
-            return articles
-        return placed_first(
-            articles, get_language(), self.front_section, limit=self.paginate_by + 1
+        if page_number(self.request, self.page_kwarg) == 1:
+            return placed_first(
+                articles, get_language(), self.front_section, limit=self.paginate_by + 1
+            )
+        # Later pages go on where the first left off: without the placed articles it showed
+        # first, which pushed as many of the newest down the list. Nothing is lost between
+        # page 1 and page 2, and nothing is shown twice.
+        placed = list(
+            Placement.objects.on_page(get_language(), self.front_section)
+            .active()
+            .filter(article__in=articles)
+            .order_by("position", "pk")
+            .values_list("article_id", flat=True)[: self.paginate_by]
         )
+        self.page_shift = len(placed)
+        return articles.exclude(pk__in=placed) if placed else articles
 
     def surrogate_keys(self, context):
         section_id = self.front_section.pk if self.front_section else None
@@ -47,7 +59,7 @@ class HomeView(CuratedListMixin, KeptStoryMixin, PublishedArticleListView):
     """The front page: the lead story, the latest news, and the newest of each section; the
     lead and the top stories as editors placed them, where they did.
 
-    Later pages (?page=2, …) list older articles plainly.
+    Later pages (?page=2, …) list older articles, newest first, after those of page 1.
     """
 
     template_name = "articles/home.html"

@@ -123,6 +123,7 @@ class ReaderListMixin(SurrogateKeysMixin, PageMetaMixin):
 
     context_object_name = "articles"
     paginate_by = 20
+    page_shift = 0
 
     def surrogate_keys(self, context):
         return {cache.LIST, *(cache.key(reader.article) for reader in context["readers"])}
@@ -148,7 +149,9 @@ class ReaderListMixin(SurrogateKeysMixin, PageMetaMixin):
     def paginate_queryset(self, queryset, page_size):
         """Pages without COUNT(*): one row more than a page says whether another follows."""
         number = page_number(self.request, self.page_kwarg)
-        start = (number - 1) * page_size
+        # A curated front page's first page shows placed articles besides the newest
+        # (lists.CuratedListMixin): the later pages start that many rows earlier.
+        start = max((number - 1) * page_size - self.page_shift, 0)
         rows = list(queryset[start : start + page_size + 1])
         page = NewsPage(rows[:page_size], number, has_next=len(rows) > page_size)
         if not page.object_list and number > 1:
