@@ -25,6 +25,7 @@ def describe(notification) -> str:
         NotificationKind.SCHEDULED: _("%(actor)s scheduled “%(headline)s” for publication."),
         NotificationKind.SENT_BACK: _("%(actor)s sent “%(headline)s” back to draft."),
         NotificationKind.MENTIONED: _("%(actor)s mentioned you in a note on “%(headline)s”."),
+        NotificationKind.REPLIED: _("%(actor)s answered your note on “%(headline)s”."),
     }[notification.kind]
     return sentence % {"actor": person(notification.actor), "headline": headline(notification)}
 
@@ -42,7 +43,8 @@ def desk_path(notification) -> str:
         )
     else:
         path = reverse("admin:articles_article_change", args=[notification.article_id])
-    return f"{path}#notes" if notification.kind == NotificationKind.MENTIONED else path
+    about_a_note = notification.kind in (NotificationKind.MENTIONED, NotificationKind.REPLIED)
+    return f"{path}#notes" if about_a_note else path
 
 
 def desk_url(notification) -> str:

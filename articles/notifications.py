@@ -6,6 +6,7 @@
   its bylines' authors, or of a translation's translators) and whoever created it, but the one
   who did it.
 - A note mentioning @username: that person, if they may see articles at the desk.
+- A reply to a note: the note's author, unless the reply mentions them already.
 
 Each notification is a row (the desk's list of them, admin/notifications.py) and, when its
 recipient wants that kind by e-mail and has an address, an e-mail, sent by a job
@@ -123,3 +124,18 @@ def mentioned(sender, instance, user, **kwargs):
     people = [person for person in candidates if person.has_perm(VIEW_ARTICLES)]
     article = Article.objects.only("pk", "headline").get(pk=instance.article_id)
     notify(people, NotificationKind.MENTIONED, article=article, actor=user, note=instance)
+
+
+@receiver(signals.note_added, dispatch_uid="newsroom.notify.replied")
+def replied(sender, instance, user, **kwargs):
+    """The author of the note answered (mentioned already: told once, as mentioned)."""
+    if instance.parent_id is None:
+        return
+    parent = type(instance).objects.select_related("author").get(pk=instance.parent_id)
+    author = parent.author
+    if author is None or author.username in mentioned_usernames(instance.text):
+        return
+    if not (author.is_active and author.is_staff and author.has_perm(VIEW_ARTICLES)):
+        return
+    article = Article.objects.only("pk", "headline").get(pk=instance.article_id)
+    notify([author], NotificationKind.REPLIED, article=article, actor=user, note=instance)

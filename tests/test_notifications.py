@@ -219,6 +219,29 @@ def test_a_mention_notifies_staff_who_may_see_articles_and_ignores_unknown_names
     assert set(Notification.objects.values_list("note", flat=True)) == {note.pk}
 
 
+def test_a_reply_tells_the_author_of_the_note_it_answers_once(newsroom, on_commit):
+    question = on_commit(
+        editorial.add_note, newsroom["draft"], newsroom["reporter"], text="Is para 3 right?"
+    )
+    on_commit(
+        editorial.add_note, newsroom["draft"], newsroom["editor"], text="Yes.", parent=question
+    )
+    on_commit(
+        editorial.add_note,
+        newsroom["draft"],
+        newsroom["editor"],
+        text="@rita see the figures too.",
+        parent=question,
+    )
+    on_commit(
+        editorial.add_note, newsroom["draft"], newsroom["reporter"], text="Thanks.", parent=question
+    )
+
+    assert recipients(NotificationKind.REPLIED) == ["rita"]
+    assert recipients(NotificationKind.MENTIONED) == ["rita"]
+    assert Notification.objects.count() == 2
+
+
 def test_mentioning_oneself_tells_nobody(newsroom, on_commit):
     on_commit(editorial.add_note, newsroom["draft"], newsroom["reporter"], text="Note to @rita")
 

@@ -60,6 +60,7 @@ class NotificationKind(models.TextChoices):
     SCHEDULED = "scheduled", _("scheduled")
     SENT_BACK = "sent_back", _("sent back to draft")
     MENTIONED = "mention", _("mentioned in a note")
+    REPLIED = "reply", _("a reply to your note")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -149,9 +150,9 @@ class NotificationPreference(models.Model):
         help_text=_("Your article or translation was published, scheduled or sent back to draft."),
     )
     email_mentions = models.BooleanField(
-        _("mentions"),
+        _("mentions and replies"),
         default=True,
-        help_text=_("Someone wrote @ and your username in a note."),
+        help_text=_("Someone wrote @ and your username in a note, or answered a note of yours."),
     )
     language = models.CharField(
         _("language of e-mails"), max_length=10, default=default_notification_language
@@ -177,4 +178,5 @@ class NotificationPreference(models.Model):
             NotificationKind.SCHEDULED: self.email_publication,
             NotificationKind.SENT_BACK: self.email_publication,
             NotificationKind.MENTIONED: self.email_mentions,
+            NotificationKind.REPLIED: self.email_mentions,
         }[kind]
