@@ -24,6 +24,10 @@ class PageQuerySet(models.QuerySet):
         """Pages readers may see."""
         return self.filter(status=Status.PUBLISHED)
 
+    def withdrawn(self):
+        """Pages readers could read once and no longer can (their address answers 410 Gone)."""
+        return self.filter(status=Status.WITHDRAWN)
+
 
 class PageManager(models.Manager.from_queryset(PageQuerySet)):
     def get_by_natural_key(self, language, slug):

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -26,9 +27,24 @@ class PageDetailView(SurrogateKeysMixin, DetailView):
     def get_queryset(self):
         return Page.objects.published()
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            if self.gone():
+                return TemplateResponse(request, "410.html", status=410)
+            raise
+
+    def gone(self) -> bool:
+        """A withdrawn page is gone, as a withdrawn article is (articles/views/article.py)."""
+        return Page.objects.withdrawn().filter(**self.address()).exists()
+
+    def address(self) -> dict:
+        return {"language": get_language(), "slug": self.kwargs["slug"]}
+
     def get_object(self, queryset=None):
         try:
-            return self.get_queryset().get(language=get_language(), slug=self.kwargs["slug"])
+            return self.get_queryset().get(**self.address())
         except Page.DoesNotExist:
             raise Http404 from None
 
@@ -92,6 +108,9 @@ class PagePreviewView(PermissionRequiredMixin, PageDetailView):
 
     def get_queryset(self):
         return Page.objects.all()
+
+    def gone(self) -> bool:
+        return False  # the preview names a page by its number: any state shows, or nothing
 
     def get_object(self, queryset=None):
         try:

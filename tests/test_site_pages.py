@@ -69,12 +69,22 @@ def test_a_page_is_only_at_its_own_languages_address(client, impressum):
     assert client.get("/de/pages/legal-notice/").status_code == 404
 
 
-@pytest.mark.parametrize("status", [Status.DRAFT, Status.IN_REVIEW, Status.WITHDRAWN])
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.IN_REVIEW])
 def test_unpublished_pages_and_unknown_slugs_answer_404(client, status):
     make_page(status=status)
 
     assert client.get("/en/pages/impressum/").status_code == 404
     assert client.get("/en/pages/no-such-page/").status_code == 404
+
+
+def test_a_withdrawn_page_answers_410_gone_like_a_withdrawn_article(client):
+    make_page(status=Status.WITHDRAWN)
+
+    response = client.get("/en/pages/impressum/")
+
+    assert response.status_code == 410
+    assert "Impressum" not in response.content.decode()
+    assert client.get("/de/pages/impressum/").status_code == 404
 
 
 def test_an_unpublished_translation_is_not_offered_to_readers(client, impressum):

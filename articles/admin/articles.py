@@ -31,7 +31,7 @@ from ..models import (
 from ..validators import BODY_MAX_LENGTH, validate_body_length
 from ..wording import fill
 from ..writing import writing_stats
-from .desk import DeskAdminMixin
+from .desk import TextDeskAdminMixin
 from .filters import (
     AuthorFilter,
     LanguageFilter,
@@ -109,7 +109,7 @@ class ArticleTranslationInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(
-    NotesAdminMixin, ShareLinkAdminMixin, DeskListMixin, DeskAdminMixin, admin.ModelAdmin
+    NotesAdminMixin, ShareLinkAdminMixin, DeskListMixin, TextDeskAdminMixin, admin.ModelAdmin
 ):
     form = ArticleForm
     list_display = [

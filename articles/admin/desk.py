@@ -19,9 +19,9 @@ from .presence import PresenceAdminMixin
 from .writing import WritingAdminMixin
 
 
-class DeskAdminMixin(PresenceAdminMixin, WritingAdminMixin, RevisionAdminMixin):
-    """What articles and translations share: roles, workflow steps, stamps, stale-form checks,
-    edit locks and who has the form open (presence.py), autosave and the preview (writing.py).
+class DeskAdminMixin(RevisionAdminMixin):
+    """What articles, translations and the site's pages share: roles, workflow steps, stamps,
+    stale-form checks (TextDeskAdminMixin adds what only articles and translations have).
 
     Every change goes through the editorial actions (editorial/): the change form locks the row
     when it loads it and saves with editorial.save(); bulk actions, History and share links call
@@ -106,7 +106,6 @@ class DeskAdminMixin(PresenceAdminMixin, WritingAdminMixin, RevisionAdminMixin):
             comment=comment,
             event=self.save_event(request, obj),
         )
-        self.forget_autosave(request, obj, change)
 
     def save_event(self, request, obj):
         """The domain event of a desk save, if not the one its status change makes."""
@@ -182,3 +181,12 @@ class DeskAdminMixin(PresenceAdminMixin, WritingAdminMixin, RevisionAdminMixin):
             moved += 1
             messages.success(request, _("“%(item)s”: %(done)s") % {"item": obj, "done": done})
         return moved
+
+
+class TextDeskAdminMixin(PresenceAdminMixin, WritingAdminMixin, DeskAdminMixin):
+    """The article and translation desks: DeskAdminMixin, and edit locks with who has the form
+    open (presence.py), autosave and the writing view (writing.py)."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self.forget_autosave(request, form.instance, change)

@@ -14,13 +14,13 @@ from .. import editorial, search
 from ..diff import field_diffs
 from ..models import Article, ArticleTranslation
 from ..wording import fill
-from .desk import DeskAdminMixin
+from .desk import TextDeskAdminMixin
 from .filters import MineFilter, PublicationStateFilter, StaleFilter
 from .forms import TEXT_LABELS, TranslationForm, describe_user
 
 
 @admin.register(ArticleTranslation)
-class ArticleTranslationAdmin(DeskAdminMixin, admin.ModelAdmin):
+class ArticleTranslationAdmin(TextDeskAdminMixin, admin.ModelAdmin):
     form = TranslationForm
     change_form_template = "admin/articles/articletranslation/change_form.html"
     list_display = ["headline", "article", "language", "status", "stale_column", "updated_at"]
