@@ -8,17 +8,13 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.formats import localize
 from django.utils.html import format_html
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from articles.admin.desk import DeskAdminMixin
-from articles.diff import field_diffs
-from articles.editorial import revisions, workflow
+from articles.editorial import workflow
 from articles.languages import site_languages
 from articles.wording import fill
 
@@ -45,6 +41,7 @@ class PageAdmin(DeskAdminMixin, admin.ModelAdmin):
     readonly_fields = ["last_edited"]
     actions = ["submit_selected", "publish_selected", "withdraw_selected"]
     revision_template = "admin/pages/page/revision_detail.html"
+    text_labels = PAGE_TEXT_LABELS
     fieldsets = [
         (None, {"fields": ["title", "slug", "language", "translation_of", "status"]}),
         (gettext_lazy("Text"), {"fields": ["body", "version", "last_edited"]}),
@@ -141,31 +138,6 @@ class PageAdmin(DeskAdminMixin, admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Withdraw selected pages"), permissions=["publish"])
     def withdraw_selected(self, request, queryset):
         self.bulk(request, queryset, editorial.withdraw, _("withdrawn."))
-
-    def revision_view(self, request, object_id, revision_id):
-        if request.method == "POST":
-            return self.restore_view(request, object_id, revision_id)
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None or not self.has_view_or_change_permission(request, obj):
-            raise Http404 if obj is None else PermissionDenied
-        old = revisions.snapshot(obj, revision_id)
-        if old is None:
-            raise Http404(_("This revision does not hold this item."))
-        current = {name: getattr(obj, name) for name in PAGE_TEXT_LABELS}
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Version of %(date)s")
-            % {"date": localize(template_localtime(old.revision.date_created))},
-            "subtitle": str(obj),
-            "object": obj,
-            "old": old,
-            "diffs": field_diffs(old.fields, current, PAGE_TEXT_LABELS),
-            "can_restore": self.has_change_permission(request, obj),
-            "opts": self.opts,
-            "history_url": reverse("admin:pages_page_history", args=[obj.pk]),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.revision_template, context)
 
     def restore_view(self, request, object_id, revision_id):
         seen = request.POST.get("version", "")

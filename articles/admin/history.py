@@ -23,6 +23,8 @@ from .forms import TEXT_LABELS
 class RevisionAdminMixin:
     """The history page lists revisions; each version shows its diff and restores."""
 
+    text_labels = TEXT_LABELS  # the fields a version's comparison shows, with their labels
+
     object_history_template = "admin/articles/revision_history.html"
     revision_template = "admin/articles/revision_detail.html"
 
@@ -77,7 +79,7 @@ class RevisionAdminMixin:
         old = revisions.snapshot(obj, revision_id)
         if old is None:
             raise Http404(_("This revision does not hold this item."))
-        current = {name: getattr(obj, name) for name in TEXT_LABELS}
+        current = {name: getattr(obj, name) for name in self.text_labels}
         context = {
             **self.admin_site.each_context(request),
             "title": _("Version of %(date)s")
@@ -86,7 +88,7 @@ class RevisionAdminMixin:
             "object": obj,
             "old": old,
             "old_section": self._old_section(old),
-            "diffs": field_diffs(old.fields, current, TEXT_LABELS),
+            "diffs": field_diffs(old.fields, current, self.text_labels),
             "can_restore": self.has_change_permission(request, obj),
             "opts": self.opts,
             "history_url": reverse(
