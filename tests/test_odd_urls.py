@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from articles.models import ArticleTranslation, ShareLink, Status
+from pages.models import Page
 
 from .factories import make_article, make_author, make_section, make_staff
 
@@ -46,6 +47,9 @@ SAMPLE = {
     "translation-preview": {"pk": "TRANSLATION_PK"},
     "shared-preview": {"token": "SHARE_TOKEN"},
     "sitemap-section": {"section": "articles"},
+    "section-front-preview": {"slug": "world"},
+    "page-detail": {"slug": "impressum"},
+    "page-preview": {"pk": "PAGE_PK"},
 }
 
 # Values for one path parameter, percent-encoded as a browser or a scanner sends them.
@@ -193,7 +197,15 @@ def newsroom():
     for _n in range(3):
         make_article(section=section, authors=[author], tags=["Trade"])
     link = ShareLink.objects.create(article=article, expires_at=timezone.now() + timedelta(days=1))
+    page = Page.objects.create(
+        title="Impressum",
+        slug="impressum",
+        language="en",
+        body="Who we are.",
+        status=Status.PUBLISHED,
+    )
     return {
+        "PAGE_PK": str(page.pk),
         "ARTICLE_PK": str(article.pk),
         "TRANSLATION_PK": str(translation.pk),
         "SHARE_TOKEN": link.token,

@@ -141,6 +141,7 @@ def test_the_home_page_names_itself_every_list_and_each_teaser_shown(client, sto
     assert keys_of(response) == {
         "all",
         "home",
+        "front-en",  # its placements (models/frontpage.py)
         "list",
         f"article-{story.pk}",
         f"article-{related.pk}",
@@ -158,7 +159,14 @@ def test_a_subject_page_names_its_subject_and_the_articles_it_lists(client, stor
 
     response = client.get(url)
 
-    assert keys_of(response) == {"all", "list", f"{kind}-{subject.pk}", f"article-{story.pk}"}
+    placements = {"section": {f"front-en-section-{subject.pk}"}}.get(kind, set())
+    assert keys_of(response) == {
+        "all",
+        "list",
+        f"{kind}-{subject.pk}",
+        f"article-{story.pk}",
+        *placements,
+    }
 
 
 @pytest.mark.parametrize(
