@@ -14,9 +14,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from articles.models import Article, ArticleTranslation
 
+from .desk_browser import PASSWORD, choose, screenshot
 from .factories import make_staff
 from .test_browser import FIRST, GERMAN_SLUG, add_german_translation
-from .test_desk_browser import PASSWORD, choose, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -197,7 +197,7 @@ def test_the_lockout_page_after_too_many_failed_logins_raises_no_csp_violation(s
 
     expect(page.locator("#content-main h2")).to_have_text("Too many failed logins")
     expect(page.locator(".errornote")).to_contain_text("try again in 15 minutes")
-    screenshot(page, "login-locked-out")
+    screenshot(page, "desk", "login-locked-out")
     tab.assert_clean()
 
 

@@ -13,20 +13,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from articles import jobs, roles
+from articles import jobs
 from articles.models import ArticleTranslation, Correction, Status, StatusChange
 
-from .browser import ARTIFACTS
+from .desk_browser import LOCALES, VIEWPORTS, open_as, screenshot, site  # noqa: F401
 from .factories import make_article, make_author, make_staff
 from .test_browser import describe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "x"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
-SHOTS = ARTIFACTS / "dashboard"
+SHOTS = "dashboard"  # test-artifacts/dashboard/
 HEADINGS = {
     "en": {
         "drafts": "My drafts",
@@ -43,36 +41,6 @@ HEADINGS = {
         "empty": "Keine Einträge",
     },
 }
-
-
-@pytest.fixture
-def site(live_server):
-    # Transactional tests flush the groups between tests: make them again (see test_desk_browser).
-    roles.sync_roles()
-    return live_server.url
-
-
-@pytest.fixture
-def open_as(browser: Browser, site):
-    """A logged-in tab for one user, in one language and at one viewport."""
-    contexts = []
-
-    def open_(user, language="en", viewport="desktop") -> Page:
-        context = browser.new_context(
-            viewport=VIEWPORTS[viewport], locale={"en": "en-GB", "de": "de-DE"}[language]
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{site}/admin/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        expect(page.locator("#user-tools")).to_be_visible()
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
@@ -123,11 +91,6 @@ def desk(settings):
     return {"editor": editor, "reporter": reporter}
 
 
-def screenshot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
 def run_axe(page: Page, where: str) -> None:
     # The whole page, Django's header and app list too: the dashboard adds none.
     violations = Axe().run(page).response["violations"]
@@ -139,7 +102,7 @@ def test_an_editor_and_a_reporter_see_their_day_on_phone_and_desktop(open_as, si
     words = HEADINGS[language]
     for role in ("editor", "reporter"):
         for viewport in VIEWPORTS:
-            page = open_as(desk[role], language, viewport)
+            page = open_as(desk[role], viewport, LOCALES[language])
             page.goto(f"{site}{reverse('admin:index')}")
             dashboard = page.locator("#desk-dashboard")
             expect(dashboard.locator("#dashboard-drafts h2")).to_have_text(words["drafts"])
@@ -159,7 +122,7 @@ def test_an_editor_and_a_reporter_see_their_day_on_phone_and_desktop(open_as, si
             # No panel runs off a phone's screen.
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= VIEWPORTS[viewport]["width"], f"{role} {viewport}: {width}px wide"
-            screenshot(page, f"{role}-{language}-{viewport}")
+            screenshot(page, SHOTS, f"{role}-{language}-{viewport}")
             run_axe(page, f"the {role}'s dashboard ({language}, {viewport})")
 
 

@@ -7,63 +7,16 @@ import re
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
-from articles import roles
 from articles.models import Article, ShareLink, Status
 
-from .browser import ARTIFACTS
+from .desk_browser import choose, open_as, screenshot, site  # noqa: F401
 from .factories import make_article, make_author, make_section, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "x"
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-SHOTS = ARTIFACTS / "desk"
-
-
-@pytest.fixture
-def site(live_server):
-    # Transactional tests flush the tables between tests, groups included: make them again, as
-    # articles/roles.py declares them. (Not with migration 0004's helper: given the real app
-    # registry, it leaves every app without models_module, so no later flush or migrate makes
-    # permissions again.)
-    roles.sync_roles()
-    return live_server.url
-
-
-@pytest.fixture
-def open_as(browser: Browser, site):
-    """A logged-in browser tab for one user; each user gets a context (cookies) of their own."""
-    contexts = []
-
-    def open_(user) -> Page:
-        context = browser.new_context(**DESKTOP)
-        contexts.append(context)
-        page = context.new_page()
-        if user is not None:
-            page.goto(f"{site}/admin/login/")
-            page.fill("#id_username", user.username)
-            page.fill("#id_password", PASSWORD)
-            page.click("input[type=submit]")
-            expect(page.locator("#user-tools")).to_be_visible()
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-def choose(page: Page, field_row: str, text: str) -> None:
-    """Pick `text` in an admin autocomplete (select2) widget."""
-    page.locator(f"{field_row} .select2-selection").first.click()
-    page.locator(".select2-container--open .select2-search__field").fill(text)
-    page.locator(".select2-results__option", has_text=text).first.click()
+SHOTS = "desk"  # test-artifacts/desk/
 
 
 def test_reporter_writes_and_submits_then_an_editor_publishes_it_for_readers(open_as, site):
@@ -84,7 +37,7 @@ def test_reporter_writes_and_submits_then_an_editor_publishes_it_for_readers(ope
     expect(page.locator(".writing-stats")).to_contain_text("11 words")
     assert page.locator("#id_status option").all_inner_texts() == ["Draft", "In review"]
     page.select_option("#id_status", "review")
-    screenshot(page, "reporter-writes")
+    screenshot(page, SHOTS, "reporter-writes")
     page.click("input[name=_save]")
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
 
@@ -94,7 +47,7 @@ def test_reporter_writes_and_submits_then_an_editor_publishes_it_for_readers(ope
     page = open_as(editor)
     page.goto(f"{site}/admin/")
     page.get_by_role("link", name="In review", exact=True).click()
-    screenshot(page, "editor-review-queue")
+    screenshot(page, SHOTS, "editor-review-queue")
     page.get_by_role("link", name="Harbour workers end their strike").click()
     page.select_option("#id_status", "published")
     page.click("input[name=_save]")
@@ -130,7 +83,7 @@ def test_two_editors_edit_one_article_and_the_second_is_refused_without_losing_t
     expect(conflict).to_contain_text("Ada Lovelace saved this while you were editing")
     expect(conflict.locator("ins")).to_contain_text("Tuesday, by one vote.")
     expect(bob.locator("#id_headline")).to_have_value("Council approves a tight budget")
-    screenshot(bob, "stale-form-refused")
+    screenshot(bob, SHOTS, "stale-form-refused")
     article.refresh_from_db()
     assert article.body == "The council approved the budget on Tuesday, by one vote."
     assert article.headline == "Council approves budget"
@@ -156,7 +109,7 @@ def test_a_share_link_opens_a_draft_for_a_visitor_until_it_is_revoked(open_as, s
 
     page.locator("#share-links button[type=submit]", has_text="Create").click()
     expect(page.locator(".messagelist")).to_contain_text("/preview/share/")
-    screenshot(page, "share-links")
+    screenshot(page, SHOTS, "share-links")
     address = page.locator("#share-links input[readonly]").first.input_value()
     assert re.search(r"/en/preview/share/[^/]+/$", address)
     assert ShareLink.objects.filter(article=article, created_by=editor).count() == 1
@@ -167,7 +120,7 @@ def test_a_share_link_opens_a_draft_for_a_visitor_until_it_is_revoked(open_as, s
     expect(visitor.locator("h1")).to_have_text("Embargoed: new bridge plans")
     expect(visitor.locator(".preview-banner")).to_contain_text("Preview")
     assert "noindex" in response.headers["x-robots-tag"]
-    screenshot(visitor, "share-link-preview")
+    screenshot(visitor, SHOTS, "share-link-preview")
 
     page.locator("#share-links button", has_text="Revoke").click()
     expect(page.locator(".messagelist")).to_be_visible()
@@ -190,11 +143,11 @@ def test_history_and_restore_screens(open_as, site):
 
     page.goto(url)
     page.get_by_role("link", name="History").click()
-    screenshot(page, "history")
+    screenshot(page, SHOTS, "history")
     # Newest first: the second save, the first save, then the version from before the desk.
     page.get_by_role("link", name="See, compare, restore").nth(1).click()
     expect(page.locator(".diff ins").first).to_have_text("the coast ")
-    screenshot(page, "revision")
+    screenshot(page, SHOTS, "revision")
     page.get_by_role("button", name="Restore this version").click()
     expect(page.locator(".messagelist")).to_contain_text("Restored the version of")
     article.refresh_from_db()

@@ -13,22 +13,20 @@ from django.db import connections
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from django.urls import reverse
 from django.utils import translation
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from articles import roles
 from articles.admin.forms import describe_time
 from articles.models import Article, EditLock, Status
 from articles.wording import fill
 
-from .browser import ARTIFACTS
+from .desk_browser import LOCALES, open_as, screenshot  # noqa: F401
 from .factories import make_article, make_author, make_staff
 from .test_browser import describe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = ARTIFACTS / "locks"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-LOCALES = {"en": "en-GB", "de": "de-DE"}
+SHOTS = "locks"  # test-artifacts/locks/
 TEXTS = {
     "en": {
         "editing": "{name} is editing since {time}. Take over to save your changes here.",
@@ -68,7 +66,7 @@ class SerialLiveServerThread(LiveServerThread):
 
 @pytest.fixture
 def site(transactional_db, settings):
-    roles.sync_roles()  # see tests/test_desk_browser.py
+    roles.sync_roles()  # see tests/desk_browser.py
     settings.DESK_HEARTBEAT_SECONDS = 1
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     shared = {
@@ -88,32 +86,6 @@ def site(transactional_db, settings):
     server.terminate()
     for conn in shared.values():
         conn.dec_thread_sharing()
-
-
-@pytest.fixture
-def open_as(browser: Browser, site):
-    """A logged-in tab for one user in a browser context of their own, in `language`."""
-    contexts = []
-
-    def open_(user, language="en", viewport="desktop") -> Page:
-        context = browser.new_context(viewport=VIEWPORTS[viewport], locale=LOCALES[language])
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{site}/admin/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", "x")
-        page.click("input[type=submit]")
-        expect(page.locator("#user-tools")).to_be_visible()
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=False)
 
 
 def at(language, when) -> str:
@@ -162,14 +134,14 @@ def test_a_second_editor_sees_the_first_takes_over_and_the_first_learns_it(open_
     url = f"{site}{reverse('admin:articles_article_change', args=[article.pk])}"
     errors: list[str] = []
 
-    first = open_as(ada, language)
+    first = open_as(ada, locale=LOCALES[language])
     first.on("console", lambda message: message.type == "error" and errors.append(message.text))
     first.goto(url)
     expect(first.locator("#desk-presence")).to_have_class("desk-presence desk-presence--quiet")
     lock = EditLock.objects.get(article=article)
     assert lock.holder == ada
 
-    second = open_as(wim, language)
+    second = open_as(wim, locale=LOCALES[language])
     second.on("console", lambda message: message.type == "error" and errors.append(message.text))
     second.goto(url)
     banner = second.locator("#desk-presence")
@@ -179,7 +151,7 @@ def test_a_second_editor_sees_the_first_takes_over_and_the_first_learns_it(open_
     button = banner.get_by_role("button", name=texts["button"])
     expect(button).to_be_visible()
     run_axe(second, f"the banner of the second editor ({language})", errors)
-    screenshot(second, f"{language}-second-editor-sees-the-first")
+    screenshot(second, SHOTS, f"{language}-second-editor-sees-the-first", full_page=False)
     # The first editor's page learns at its next heartbeat who else has it open.
     expect(first.locator(".desk-presence__others")).to_contain_text(
         say(texts["also_open"], name="Wim Editor")
@@ -200,7 +172,7 @@ def test_a_second_editor_sees_the_first_takes_over_and_the_first_learns_it(open_
     )
     expect(lost).to_have_class("desk-presence desk-presence--alert")
     run_axe(first, f"the banner of the editor who lost the lock ({language})", errors)
-    screenshot(first, f"{language}-first-editor-learns-it")
+    screenshot(first, SHOTS, f"{language}-first-editor-learns-it", full_page=False)
 
     first.fill("#id_body", "Ada's late change.")
     first.click("input[name=_save]")
@@ -208,7 +180,7 @@ def test_a_second_editor_sees_the_first_takes_over_and_the_first_learns_it(open_
     expect(first.locator("#article_form")).to_contain_text(
         "Wim Editor took over" if language == "en" else "Wim Editor hat um"
     )
-    screenshot(first, f"{language}-first-editor-save-refused")
+    screenshot(first, SHOTS, f"{language}-first-editor-save-refused", full_page=False)
     assert Article.objects.get(pk=article.pk).body == "The strike ended on Monday."
 
     # Closing the page (here: leaving it) gives the lock up, by a beacon the page sends.
@@ -225,11 +197,11 @@ def test_the_banner_on_a_phone(open_as, site):
     open_as(ada).goto(url)
 
     for language in ("en", "de"):
-        page = open_as(wim, language, "phone")
+        page = open_as(wim, "phone", LOCALES[language])
         page.goto(url)
         button = page.locator(".desk-presence__take-over")
         expect(button).to_be_visible()
         box = button.bounding_box()
         assert box["x"] + box["width"] <= 390
         run_axe(page, f"the banner on a phone ({language})", [])
-        screenshot(page, f"{language}-phone")
+        screenshot(page, SHOTS, f"{language}-phone", full_page=False)

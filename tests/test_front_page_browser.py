@@ -9,51 +9,16 @@ from datetime import timedelta
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from articles import roles
-
-from .browser import ARTIFACTS
+from .desk_browser import open_as, screenshot, site  # noqa: F401
 from .factories import make_article, make_section, make_staff
 from .test_browser import describe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "x"
-VIEWPORTS = {
-    "desktop": {"width": 1280, "height": 900},
-    "phone": {"width": 390, "height": 844},
-}
-SHOTS = ARTIFACTS / "front-page"
+SHOTS = "front-page"  # test-artifacts/front-page/
 DESK = "/admin/articles/placement/"
-
-
-@pytest.fixture
-def site(live_server):
-    roles.sync_roles()  # flushed between transactional tests: made again as roles.py says
-    return live_server.url
-
-
-@pytest.fixture
-def open_as(browser: Browser, site):
-    """A tab for one user (None: a reader) in a context of its own, in `locale`'s language."""
-    contexts = []
-
-    def open_(user, *, viewport="desktop", locale="en-GB") -> Page:
-        context = browser.new_context(viewport=VIEWPORTS[viewport], locale=locale)
-        contexts.append(context)
-        page = context.new_page()
-        if user is not None:
-            page.goto(f"{site}/admin/login/")
-            page.fill("#id_username", user.username)
-            page.fill("#id_password", PASSWORD)
-            page.click("input[type=submit]")
-            expect(page.locator("#user-tools")).to_be_visible()
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
@@ -70,11 +35,6 @@ def news():
             (3, "Bridge reopens after repairs"),
         )
     }
-
-
-def screenshot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
 
 
 def place(page: Page, headline: str, button: str) -> None:
@@ -118,19 +78,19 @@ def test_an_editor_reorders_the_front_page_and_a_reader_sees_the_new_lead_at_onc
         "Council passes budget"
     )
     run_axe(desk, "the front page desk (English)")
-    screenshot(desk, "desk-en-desktop")
+    screenshot(desk, SHOTS, "desk-en-desktop")
 
     reader.goto(f"{site}/en/")
     expect(lead(reader)).to_contain_text("Council passes budget")
-    screenshot(reader, "reader-home-en-desktop")
+    screenshot(reader, SHOTS, "reader-home-en-desktop")
     # Placed for English readers only.
     reader.goto(f"{site}/de/")
     expect(lead(reader)).to_contain_text("Harbour strike ends")
 
-    phone = open_as(None, viewport="phone")
+    phone = open_as(None, "phone")
     phone.goto(f"{site}/en/")
     expect(lead(phone)).to_contain_text("Council passes budget")
-    screenshot(phone, "reader-home-en-phone")
+    screenshot(phone, SHOTS, "reader-home-en-phone")
 
 
 def test_the_german_desk_arranges_the_german_front_page(open_as, site, news):
@@ -144,17 +104,17 @@ def test_the_german_desk_arranges_the_german_front_page(open_as, site, news):
     rows = desk.locator(".front-desk__placements tbody tr")
     expect(rows.first).to_contain_text("Council passes budget")
     run_axe(desk, "the front page desk (German)")
-    screenshot(desk, "desk-de-desktop")
+    screenshot(desk, SHOTS, "desk-de-desktop")
 
     reader = open_as(None, locale="de-DE")
     reader.goto(f"{site}/de/")
     expect(lead(reader)).to_contain_text("Council passes budget")
 
-    phone = open_as(editor, viewport="phone", locale="de-DE")
+    phone = open_as(editor, "phone", "de-DE")
     phone.goto(f"{site}{DESK}?language=de")
     expect(phone.locator(".front-desk__placements tbody tr")).to_have_count(2)
     run_axe(phone, "the front page desk (German, phone)")
-    screenshot(phone, "desk-de-phone")
+    screenshot(phone, SHOTS, "desk-de-phone")
 
 
 def test_a_reporter_sees_the_front_page_desk_without_its_forms(open_as, site, news):
@@ -164,4 +124,4 @@ def test_a_reporter_sees_the_front_page_desk_without_its_forms(open_as, site, ne
     expect(page.locator(".front-desk__shown li").first).to_contain_text("Harbour strike ends")
     expect(page.get_by_role("button", name="Place", exact=True)).to_have_count(0)
     run_axe(page, "the front page desk for a reporter")
-    screenshot(page, "desk-en-reporter")
+    screenshot(page, SHOTS, "desk-en-reporter")

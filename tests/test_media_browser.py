@@ -17,25 +17,19 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.urls import reverse
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from articles import roles
 from articles.media import library
 from articles.models import Article, ArticleTranslation, MediaImageTranslation, Status
 
-from .browser import ARTIFACTS
+from .desk_browser import HANDHELD, VIEWPORTS, choose, open_as, screenshot, site  # noqa: F401
 from .factories import make_article, make_author, make_image, make_section, make_staff, picture_file
 from .test_browser import describe_violations
 from .test_csp_browser import RECORD_VIOLATIONS
-from .test_desk_browser import PASSWORD, choose
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = ARTIFACTS / "media"
-VIEWPORTS = {
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-    "desktop": {"viewport": {"width": 1280, "height": 900}},
-}
+SHOTS = "media"  # test-artifacts/media/
 
 VIDEO_ID = "aqz-KE-bpKQ"
 YOUTUBE_URL = f"https://www.youtube.com/watch?v={VIDEO_ID}"
@@ -59,14 +53,6 @@ MEDIA_LINES = (
     f"[[embed {YOUTUBE_URL}]]"
 )
 GERMAN_SLUG = "hafenstreik-endet"
-
-
-@pytest.fixture
-def site(live_server):
-    # Transactional tests flush the groups too: make them again, as articles/roles.py declares
-    # them (the library's permissions included).
-    roles.sync_roles()
-    return live_server.url
 
 
 @pytest.fixture
@@ -174,33 +160,18 @@ def serve_media(context: BrowserContext, site: str) -> None:
 
 
 @pytest.fixture
-def open_tab(browser: Browser, site):
+def open_tab(open_as, site):
     """A tab at a viewport (phone or desktop), optionally logged in as `user`, serving media
     and recording CSP violations."""
-    contexts = []
 
-    def open_(viewport="desktop", user=None, **options) -> Page:
-        context = browser.new_context(**VIEWPORTS[viewport], **options)
-        contexts.append(context)
+    def prepare(context: BrowserContext) -> None:
         context.add_init_script(RECORD_VIOLATIONS)
         serve_media(context, site)
-        page = context.new_page()
-        if user is not None:
-            page.goto(f"{site}/admin/login/")
-            page.fill("#id_username", user.username)
-            page.fill("#id_password", PASSWORD)
-            page.click("input[type=submit]")
-            expect(page.locator("#user-tools")).to_be_visible()
-        return page
 
-    yield open_
-    for context in contexts:
-        context.close()
+    def open_(viewport="desktop", user=None, **options) -> Page:
+        return open_as(user, viewport, prepare=prepare, **HANDHELD[viewport], **options)
 
-
-def screenshot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+    return open_
 
 
 def scroll_through(page: Page) -> None:
@@ -336,7 +307,7 @@ def test_an_editor_inserts_pictures_a_gallery_and_a_video_and_readers_see_them_i
     frame = page.locator(".markdown-preview__frame").element_handle().content_frame()
     wait_until_decoded(frame, ".article__body img")
     picker.scroll_into_view_if_needed()
-    screenshot(page, "desk-picker")
+    screenshot(page, SHOTS, "desk-picker")
 
     choose(page, ".field-section", "Port")
     choose(page, "#bylines-0", "Rita Reporter")
@@ -365,9 +336,9 @@ def test_an_editor_inserts_pictures_a_gallery_and_a_video_and_readers_see_them_i
             assert response is not None and response.status == 200
             check_reader_page(reader, language)
             scroll_through(reader)
-            screenshot(reader, f"article-{language}-{viewport}")
+            screenshot(reader, SHOTS, f"article-{language}-{viewport}")
             # Nothing is wider than the screen (a phone would widen its viewport to fit).
-            width = VIEWPORTS[viewport]["viewport"]["width"]
+            width = VIEWPORTS[viewport]["width"]
             assert reader.evaluate("[window.innerWidth, document.documentElement.scrollWidth]") == [
                 width,
                 width,
@@ -411,7 +382,7 @@ def test_no_request_leaves_for_another_host_until_the_reader_loads_the_video(
     after = [url for url in requests[before:] if not url.startswith(origin + "/")]
     assert after == [FRAME_URL]
     assert frames_asked == [FRAME_URL]
-    screenshot(page, "article-en-desktop-video-loaded")
+    screenshot(page, SHOTS, "article-en-desktop-video-loaded")
 
 
 def run_axe(page: Page, where: str, context=None) -> None:
@@ -437,7 +408,7 @@ def test_axe_finds_nothing_on_the_article_with_media_nor_on_the_picker(
         page.frame_locator(".markdown-preview__frame").locator(".article__body .gallery__item")
     ).to_have_count(2)
     page.locator(".media-picker").scroll_into_view_if_needed()
-    screenshot(page, "desk-picker-change-form")
+    screenshot(page, SHOTS, "desk-picker-change-form")
     # Django's own widgets on this form (select2, the inline tables, the split date and time)
     # have violations that are not the picker's; the picker and the preview must have none.
     run_axe(page, "the picker", context={"include": [[".media-picker"], [".markdown-preview"]]})
@@ -495,4 +466,4 @@ def test_without_javascript_the_video_is_a_plain_link(open_tab, site, media_arti
         expect(embed.locator("iframe")).to_have_count(0)
         # The pictures need no script either.
         expect(page.locator(".article__body picture img")).to_have_count(3)
-        screenshot(page, f"article-{language}-phone-without-javascript")
+        screenshot(page, SHOTS, f"article-{language}-phone-without-javascript")

@@ -11,21 +11,18 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from articles import roles
 from articles.models import Article, Note, NotificationPreference, Status
 
-from .browser import ARTIFACTS
+from .desk_browser import LOCALES, open_as, screenshot, site  # noqa: F401
 from .factories import make_article, make_author, make_staff
 from .mailbox import html_of, text_of
 from .test_browser import describe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "x"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-SHOTS = ARTIFACTS / "notifications"
+SHOTS = "notifications"  # test-artifacts/notifications/
 WORDS = {
     "en": {
         "review": "rita submitted “Harbour strike ends” for review.",
@@ -50,39 +47,10 @@ WORDS = {
 }
 
 
-@pytest.fixture
-def site(live_server, settings):
-    roles.sync_roles()  # transactional tests flush the groups: make them again
-    settings.SITE_URL = live_server.url
-    return live_server.url
-
-
-@pytest.fixture
-def open_as(browser: Browser, site):
-    """A logged-in tab for one user, in a desk language and viewport; a context each."""
-    contexts = []
-
-    def open_(user, language="en", viewport="desktop") -> Page:
-        context = browser.new_context(
-            viewport=VIEWPORTS[viewport], locale="de-DE" if language == "de" else "en-GB"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{site}/admin/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.locator("#login-form [type=submit]").click()
-        expect(page.locator("#user-tools")).to_be_visible()
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+@pytest.fixture(autouse=True)
+def links_in_mail(site, settings):
+    """The e-mails link to the live server."""
+    settings.SITE_URL = site
 
 
 def run_axe(page: Page, where: str, context=None) -> None:
@@ -107,7 +75,7 @@ def test_a_review_request_reaches_the_editors_desk_and_inbox_and_a_mention_reach
     change_url = f"{site}{reverse('admin:articles_article_change', args=[article.pk])}"
 
     # The reporter sends the draft for review at the desk.
-    desk = open_as(reporter, language)
+    desk = open_as(reporter, locale=LOCALES[language])
     desk.goto(change_url)
     desk.select_option("#id_status", "review")
     desk.click("input[name=_save]")
@@ -115,7 +83,7 @@ def test_a_review_request_reaches_the_editors_desk_and_inbox_and_a_mention_reach
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
 
     # The editor sees it on the desk's home page, with the unread count, and in the list.
-    page = open_as(editor, language)
+    page = open_as(editor, locale=LOCALES[language])
     page.goto(f"{site}/admin/")
     panel = page.locator("#notifications-panel")
     expect(panel.locator("h2")).to_contain_text(words["panel"])
@@ -123,10 +91,10 @@ def test_a_review_request_reaches_the_editors_desk_and_inbox_and_a_mention_reach
     expect(panel.locator("li.notification--unread")).to_have_text(
         re.compile(re.escape(words["review"]))
     )
-    screenshot(page, f"home-{language}-desktop")
+    screenshot(page, SHOTS, f"home-{language}-desktop")
     panel.get_by_role("link", name=words["all"]).click()
     expect(page.locator("#result_list")).to_contain_text(words["review"])
-    screenshot(page, f"list-{language}-desktop")
+    screenshot(page, SHOTS, f"list-{language}-desktop")
     run_axe(page, f"the notifications list ({language})")
 
     # … and in their mailbox, in their language, with a link that opens the article.
@@ -155,7 +123,7 @@ def test_a_review_request_reaches_the_editors_desk_and_inbox_and_a_mention_reach
     expect(note.locator(".note__text")).to_have_text("@rita please check the figures in para 3.")
     note.locator("summary").click()
     page.locator("#notes").scroll_into_view_if_needed()
-    screenshot(page, f"notes-{language}-desktop")
+    screenshot(page, SHOTS, f"notes-{language}-desktop")
     run_axe(page, f"the notes panel ({language})", context={"include": [["#notes"]]})
     assert Note.objects.get().author == editor
 
@@ -173,23 +141,23 @@ def test_a_review_request_reaches_the_editors_desk_and_inbox_and_a_mention_reach
     expect(desk.locator("#notes .note .note .note__text")).to_have_text("@ed done, thanks.")
 
     # Phone width: the panel, the list and the notes still read.
-    phone = open_as(editor, language, "phone")
+    phone = open_as(editor, "phone", LOCALES[language])
     phone.goto(f"{site}/admin/")
-    screenshot(phone, f"home-{language}-phone")
+    screenshot(phone, SHOTS, f"home-{language}-phone")
     phone.goto(f"{site}/admin/articles/notification/")
-    screenshot(phone, f"list-{language}-phone")
+    screenshot(phone, SHOTS, f"list-{language}-phone")
     run_axe(phone, f"the notifications list on a phone ({language})")
     phone.goto(change_url)
     phone.locator("#notes").scroll_into_view_if_needed()
-    screenshot(phone, f"notes-{language}-phone")
+    screenshot(phone, SHOTS, f"notes-{language}-phone")
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_the_notification_settings_page_saves_and_passes_axe(open_as, site, language):
     editor = make_staff("Editors", "ed", email="ed@newsroom.test")
-    page = open_as(editor, language)
+    page = open_as(editor, locale=LOCALES[language])
     page.goto(f"{site}/admin/articles/notification/settings/")
-    screenshot(page, f"settings-{language}-desktop")
+    screenshot(page, SHOTS, f"settings-{language}-desktop")
     run_axe(page, f"the notification settings ({language})")
     page.uncheck("#id_email_mentions")
     page.select_option("#id_language", "de")

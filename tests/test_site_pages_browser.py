@@ -8,57 +8,19 @@ Screenshots go to test-artifacts/pages/ for people to look at.
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from articles import roles
 from articles.models import Status
 from pages.models import MenuLink
 from pages.models import Page as SitePage
 
-from .browser import ARTIFACTS
+from .desk_browser import HANDHELD, VIEWPORTS, choose, open_as, screenshot, site  # noqa: F401
 from .factories import make_section, make_staff
 from .test_browser import describe_violations
-from .test_desk_browser import PASSWORD, choose
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = ARTIFACTS / "pages"
-VIEWPORTS = {
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-    "desktop": {"viewport": {"width": 1280, "height": 900}},
-}
-
-
-@pytest.fixture
-def site(live_server):
-    roles.sync_roles()  # transactional tests flush the groups: as articles/roles.py says
-    return live_server.url
-
-
-@pytest.fixture
-def open_tab(browser: Browser, site):
-    contexts = []
-
-    def open_(user=None, viewport="desktop", locale="en-GB") -> Page:
-        context = browser.new_context(**VIEWPORTS[viewport], locale=locale)
-        contexts.append(context)
-        page = context.new_page()
-        if user is not None:
-            page.goto(f"{site}/admin/login/")
-            page.fill("#id_username", user.username)
-            page.fill("#id_password", PASSWORD)
-            page.click("input[type=submit]")
-            expect(page.locator("#user-tools")).to_be_visible()
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+SHOTS = "pages"  # test-artifacts/pages/
 
 
 def run_axe(page: Page, where: str, context=None) -> None:
@@ -96,10 +58,10 @@ def add_footer_link(page: Page, site: str, language: str, label: str, title: str
 
 
 def test_an_editor_writes_an_impressum_in_two_languages_and_readers_find_it_in_the_footer(
-    open_tab, site
+    open_as, site
 ):
     editor = make_staff("Editors", first_name="Erika", last_name="Editor")
-    desk = open_tab(editor)
+    desk = open_as(editor)
 
     # The English page, previewed as it is typed, then published.
     desk.goto(f"{site}{reverse('admin:pages_page_add')}")
@@ -113,7 +75,7 @@ def test_an_editor_writes_an_impressum_in_two_languages_and_readers_find_it_in_t
     english = SitePage.objects.get(slug="legal-notice")
     assert english.status == Status.PUBLISHED
     run_axe(desk, "the page's change form (English desk)", desk_form("page_form"))
-    screenshot(desk, "desk-page-en-desktop")
+    screenshot(desk, SHOTS, "desk-page-en-desktop")
 
     # Its German translation, started from the original's form.
     desk.get_by_role("link", name="Translate into German").click()
@@ -137,7 +99,7 @@ def test_an_editor_writes_an_impressum_in_two_languages_and_readers_find_it_in_t
     MenuLink.objects.create(place="main", language="en", label="About the notice", page=english)
 
     for viewport in VIEWPORTS:
-        reader = open_tab(viewport=viewport)
+        reader = open_as(None, viewport, **HANDHELD[viewport])
         reader.goto(f"{site}/en/")
         link = reader.locator(".site-footer").get_by_role("link", name="Legal notice")
         expect(link).to_be_visible()
@@ -149,7 +111,7 @@ def test_an_editor_writes_an_impressum_in_two_languages_and_readers_find_it_in_t
         expect(reader.locator("h1")).to_have_text("Legal notice")
         expect(reader.locator(".article__body strong")).to_have_text("publisher")
         run_axe(reader, f"the English page ({viewport})")
-        screenshot(reader, f"reader-en-{viewport}")
+        screenshot(reader, SHOTS, f"reader-en-{viewport}")
 
         reader.locator(".language-switcher a[hreflang=de]").click()
         expect(reader).to_have_url(f"{site}/de/pages/impressum/")
@@ -158,19 +120,19 @@ def test_an_editor_writes_an_impressum_in_two_languages_and_readers_find_it_in_t
         expect(footer.get_by_role("link", name="Impressum")).to_be_visible()
         expect(footer.get_by_role("link", name="Legal notice")).to_have_count(0)
         run_axe(reader, f"the German page ({viewport})")
-        screenshot(reader, f"reader-de-{viewport}")
+        screenshot(reader, SHOTS, f"reader-de-{viewport}")
 
 
-def test_the_pages_form_has_no_axe_violations_in_the_german_desk_on_a_phone(open_tab, site):
+def test_the_pages_form_has_no_axe_violations_in_the_german_desk_on_a_phone(open_as, site):
     english = SitePage.objects.create(title="About us", slug="about", body="Who we are.")
-    desk = open_tab(make_staff("Editors"), viewport="phone", locale="de-DE")
+    desk = open_as(make_staff("Editors"), "phone", "de-DE", **HANDHELD["phone"])
 
     desk.goto(f"{site}{reverse('admin:pages_page_change', args=[english.pk])}")
     expect(desk.get_by_role("link", name="Übersetzen in: Deutsch")).to_be_visible()
     expect(desk.locator(".markdown-preview")).to_be_visible()
 
     run_axe(desk, "the page's change form (German desk, phone)", desk_form("page_form"))
-    screenshot(desk, "desk-page-de-phone")
+    screenshot(desk, SHOTS, "desk-page-de-phone")
     desk.goto(f"{site}{reverse('admin:pages_menulink_add')}")
     run_axe(desk, "the menu link form (German desk, phone)", desk_form("menulink_form"))
-    screenshot(desk, "desk-menulink-de-phone")
+    screenshot(desk, SHOTS, "desk-menulink-de-phone")

@@ -5,24 +5,19 @@ and an autosave offered back after a closed tab. Screenshots go to test-artifact
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from articles import roles
 from articles.models import Article, ArticleTranslation, Autosave, Status
 
-from .browser import ARTIFACTS
+from .desk_browser import LOCALES, VIEWPORTS, log_in, open_as, screenshot, site  # noqa: F401
 from .factories import make_article, make_staff
 from .test_browser import describe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "x"
-SHOTS = ARTIFACTS / "writing"
-VIEWPORTS = {
-    "desktop": {"width": 1600, "height": 1000},
-    "phone": {"width": 390, "height": 844},
-}
-LOCALES = {"en": "en-GB", "de": "de-DE"}
+SHOTS = "writing"  # test-artifacts/writing/
+# The desktop wide enough for the preview beside the body.
+SIZES = {"desktop": {"width": 1600, "height": 1000}, "phone": VIEWPORTS["phone"]}
 WORDS = {
     "en": {"bold": "Bold", "phone": "Phone width", "restore": "Restore them", "save": "Save"},
     "de": {
@@ -42,22 +37,18 @@ BODY = "The storm reached the coast.\n\n- Ferries stopped\n- Schools closed\n\n>
 
 
 @pytest.fixture
-def site(live_server):
-    roles.sync_roles()  # flushed between transactional tests
-    return live_server.url
+def open_tab(open_as, site):
+    """A logged-in tab at a viewport and desk language, collecting CSP complaints; given an
+    earlier tab's `context`, a second tab beside it (logged in already)."""
 
-
-@pytest.fixture
-def open_tab(browser: Browser, site):
-    """A logged-in tab at a viewport and desk language, collecting CSP complaints."""
-    contexts = []
+    def record_violations(context: BrowserContext) -> None:
+        context.add_init_script(RECORD_VIOLATIONS)
 
     def open_(user, viewport="desktop", language="en", context=None) -> Page:
         if context is None:
-            context = browser.new_context(viewport=VIEWPORTS[viewport], locale=LOCALES[language])
-            context.add_init_script(RECORD_VIOLATIONS)
-            contexts.append(context)
-        page = context.new_page()
+            page = open_as(None, SIZES[viewport], LOCALES[language], prepare=record_violations)
+        else:
+            page = context.new_page()
         page.csp_console = []
         page.on(
             "console",
@@ -67,17 +58,11 @@ def open_tab(browser: Browser, site):
                 else None
             ),
         )
-        if not context.cookies():
-            page.goto(f"{site}/admin/login/")
-            page.fill("#id_username", user.username)
-            page.fill("#id_password", PASSWORD)
-            page.click("input[type=submit]")
-            expect(page.locator("#user-tools")).to_be_visible()
+        if not page.context.cookies():
+            log_in(page, site, user)
         return page
 
-    yield open_
-    for context in contexts:
-        context.close()
+    return open_
 
 
 def csp_violations(page: Page) -> list[str]:
@@ -85,11 +70,6 @@ def csp_violations(page: Page) -> list[str]:
     for frame in page.frames:
         found += frame.evaluate("window.__cspViolations || []")
     return found
-
-
-def screenshot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=False)
 
 
 def preview(page: Page):
@@ -136,7 +116,7 @@ def test_typing_in_the_body_updates_the_preview_beside_it_in_the_readers_type(
     assert computed(page, ".article__body li", "fontSize") == "19px"
     assert computed(page, ".article__body blockquote", "fontStyle") == "italic"
     page.locator(".field-body").scroll_into_view_if_needed()
-    screenshot(page, f"writing-desktop-{language}")
+    screenshot(page, SHOTS, f"writing-desktop-{language}", full_page=False)
     # Beside the body, not below it.
     body_box = page.locator("#id_body").bounding_box()
     preview_box = page.locator(".markdown-preview").bounding_box()
@@ -153,7 +133,7 @@ def test_typing_in_the_body_updates_the_preview_beside_it_in_the_readers_type(
         """() => getComputedStyle(document.querySelector(".markdown-preview__frame")
             .contentDocument.querySelector(".article__body li")).fontSize === "18px\""""
     )
-    screenshot(page, f"writing-desktop-phone-preview-{language}")
+    screenshot(page, SHOTS, f"writing-desktop-phone-preview-{language}", full_page=False)
 
     # The other language: the translation's text, rendered.
     page.select_option("#preview-text", label="Deutsch" if language == "de" else "German")
@@ -205,7 +185,7 @@ def test_a_restored_autosave_after_a_closed_tab_is_saved(browser, open_tab, site
     banner = page.locator(".autosave-banner")
     expect(banner).to_be_visible()
     expect(page.locator("#id_body")).to_have_value("Old text.")
-    screenshot(page, f"writing-banner-{language}")
+    screenshot(page, SHOTS, f"writing-banner-{language}", full_page=False)
     assert csp_violations(page) == []
     # Django's own widgets on the form fail axe; the writing view's parts must not.
     scope = {"include": [[".autosave-banner"], [".markdown-toolbar"], [".markdown-preview__bar"]]}
@@ -241,9 +221,9 @@ def test_the_writing_view_on_a_phone_stacks_the_preview_under_the_body(
     assert preview_box["y"] >= body_box["y"] + body_box["height"]
     assert preview_box["width"] <= 390
     page.locator(".markdown-toolbar").scroll_into_view_if_needed()
-    screenshot(page, f"writing-phone-toolbar-{language}")
+    screenshot(page, SHOTS, f"writing-phone-toolbar-{language}", full_page=False)
     page.locator(".markdown-preview").scroll_into_view_if_needed()
-    screenshot(page, f"writing-phone-preview-{language}")
+    screenshot(page, SHOTS, f"writing-phone-preview-{language}", full_page=False)
     assert csp_violations(page) == []
 
 
@@ -259,7 +239,7 @@ def test_a_translation_is_written_beside_its_preview_which_shows_the_original_to
     expect(preview(page).locator(".article__body li")).to_have_text("Fähren standen still")
     expect(preview(page).locator("html")).to_have_attribute("lang", "de")
     page.locator(".field-body").scroll_into_view_if_needed()
-    screenshot(page, f"writing-translation-{language}")
+    screenshot(page, SHOTS, f"writing-translation-{language}", full_page=False)
     page.select_option("#preview-text", label="Englisch" if language == "de" else "English")
     expect(preview(page).locator(".article__headline")).to_have_text("Storm on the coast")
     expect(preview(page).locator(".article__body")).to_contain_text("Old text.")
