@@ -5,6 +5,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.utils import translation
 
+from .desk_browser import open_as, site  # noqa: F401 (fixtures for every browser test)
 from .mailbox import smtp_server  # noqa: F401 (a fixture for every module)
 from .oembed import oembed_server  # noqa: F401 (a fixture for every module)
 

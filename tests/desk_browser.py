@@ -1,14 +1,13 @@
 """What the desk's browser tests share: the live site with its roles, tabs for a user (or a
 reader) at a viewport and in a locale, the login step, and screenshots for people to look at.
 
-A test module imports the fixtures it uses (pytest finds fixtures imported into a module):
-
-    from .desk_browser import open_as, site  # noqa: F401
-
-A module with a server of its own defines its own `site` fixture (the address, as a string):
-`open_as` then opens its tabs there.
+tests/conftest.py offers `site` and `open_as` to every test module. A module with a server of
+its own defines its own `site` fixture (the address, as a string): `open_as` then opens its
+tabs there.
 """
 
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -26,6 +25,41 @@ HANDHELD = {"desktop": {}, "phone": {"is_mobile": True, "has_touch": True}}
 LOCALES = {"en": "en-GB", "de": "de-DE"}
 
 
+class Answering:
+    """The live server's application, counting the requests it is answering: a desk page that
+    closes sends requests of its own (presence.js gives its edit lock up, desk.js may keep an
+    autosave), and the test's database must not be flushed while one of them still writes
+    (SQLite: "database table is locked")."""
+
+    def __init__(self, app):
+        self.app = app
+        self.answering = 0
+        self.last = time.monotonic()
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.answering += 1
+            self.last = time.monotonic()
+        try:
+            return list(self.app(environ, start_response))  # the whole answer, in here
+        finally:
+            with self.changed:
+                self.answering -= 1
+                self.last = time.monotonic()
+                self.changed.notify_all()
+
+    def wait_until_quiet(self, quiet: float = 0.3, at_most: float = 15) -> None:
+        """Until no request has been answered for `quiet` seconds (or `at_most` have passed)."""
+        deadline = time.monotonic() + at_most
+        with self.changed:
+            while time.monotonic() < deadline:
+                still = quiet - (time.monotonic() - self.last)
+                if self.answering == 0 and still <= 0:
+                    return
+                self.changed.wait(timeout=max(still, 0.05))
+
+
 @pytest.fixture
 def site(live_server):
     # Transactional tests flush the tables between tests, groups included: make them again, as
@@ -33,7 +67,11 @@ def site(live_server):
     # registry, it leaves every app without models_module, so no later flush or migrate makes
     # permissions again.)
     roles.sync_roles()
-    return live_server.url
+    server = live_server.thread.httpd
+    if not isinstance(server.get_app(), Answering):
+        server.set_app(Answering(server.get_app()))
+    yield live_server.url
+    server.get_app().wait_until_quiet()
 
 
 @pytest.fixture

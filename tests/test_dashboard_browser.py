@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from articles import jobs
 from articles.models import ArticleTranslation, Correction, Status, StatusChange
 
-from .desk_browser import LOCALES, VIEWPORTS, open_as, screenshot, site  # noqa: F401
+from .desk_browser import LOCALES, VIEWPORTS, screenshot
 from .factories import make_article, make_author, make_staff
 from .test_browser import describe_violations
 

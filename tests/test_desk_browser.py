@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from articles.models import Article, ShareLink, Status
 
-from .desk_browser import choose, open_as, screenshot, site  # noqa: F401
+from .desk_browser import choose, screenshot
 from .factories import make_article, make_author, make_section, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -20,7 +20,7 @@ from articles.admin.forms import describe_time
 from articles.models import Article, EditLock, Status
 from articles.wording import fill
 
-from .desk_browser import LOCALES, open_as, screenshot  # noqa: F401
+from .desk_browser import LOCALES, screenshot
 from .factories import make_article, make_author, make_staff
 from .test_browser import describe_violations
 

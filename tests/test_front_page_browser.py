@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from .desk_browser import open_as, screenshot, site  # noqa: F401
+from .desk_browser import screenshot
 from .factories import make_article, make_section, make_staff
 from .test_browser import describe_violations
 

@@ -22,7 +22,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from articles.media import library
 from articles.models import Article, ArticleTranslation, MediaImageTranslation, Status
 
-from .desk_browser import HANDHELD, VIEWPORTS, choose, open_as, screenshot, site  # noqa: F401
+from .desk_browser import HANDHELD, VIEWPORTS, choose, screenshot
 from .factories import make_article, make_author, make_image, make_section, make_staff, picture_file
 from .test_browser import describe_violations
 from .test_csp_browser import RECORD_VIOLATIONS

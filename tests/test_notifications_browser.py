@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from articles.models import Article, Note, NotificationPreference, Status
 
-from .desk_browser import LOCALES, open_as, screenshot, site  # noqa: F401
+from .desk_browser import LOCALES, screenshot
 from .factories import make_article, make_author, make_staff
 from .mailbox import html_of, text_of
 from .test_browser import describe_violations

@@ -14,7 +14,7 @@ from articles.models import Status
 from pages.models import MenuLink
 from pages.models import Page as SitePage
 
-from .desk_browser import HANDHELD, VIEWPORTS, choose, open_as, screenshot, site  # noqa: F401
+from .desk_browser import HANDHELD, VIEWPORTS, choose, screenshot
 from .factories import make_section, make_staff
 from .test_browser import describe_violations
 

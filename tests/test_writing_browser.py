@@ -9,7 +9,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from articles.models import Article, ArticleTranslation, Autosave, Status
 
-from .desk_browser import LOCALES, VIEWPORTS, log_in, open_as, screenshot, site  # noqa: F401
+from .desk_browser import LOCALES, VIEWPORTS, log_in, screenshot
 from .factories import make_article, make_staff
 from .test_browser import describe_violations
 
