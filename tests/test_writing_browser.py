@@ -261,3 +261,31 @@ def test_discarding_a_kept_text_forgets_it_and_keeps_the_saved_one(open_tab, sit
     expect(page.locator(".autosave-banner")).to_have_count(0)
     expect(page.locator("#id_body")).to_have_value("Old text.")
     assert not Autosave.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_translator_starts_a_translation_in_one_click_and_saves_it(open_tab, site, language):
+    article = make_article(
+        language="en", headline="Harbour strike ends", body="The strike ended on Monday."
+    )
+    page = open_tab(make_staff("Translators"), language=language)
+    page.goto(site + reverse("admin:articles_article_change", args=[article.pk]))
+
+    label = "Übersetzen in: Deutsch" if language == "de" else "Translate into German"
+    page.get_by_role("link", name=label).click()
+
+    expect(page.locator("#id_language")).to_have_value("de")
+    expect(page.locator("#id_headline")).to_have_value("Harbour strike ends")
+    expect(page.locator(".original__headline")).to_have_text("Harbour strike ends")
+    page.fill("#id_headline", "Hafenstreik beendet")
+    page.fill("#id_slug", "hafenstreik-beendet")
+    page.fill("#id_body", "Der Streik endete am Montag.")
+    expect(preview(page).locator(".article__body")).to_contain_text("Der Streik endete am Montag.")
+    expect(preview(page).locator("html")).to_have_attribute("lang", "de")
+    assert csp_violations(page) == []
+    page.get_by_role("button", name=WORDS[language]["save"], exact=True).click()
+
+    expect(page.locator(".messagelist")).to_be_visible()
+    translation = ArticleTranslation.objects.get(article=article)
+    assert (translation.language, translation.headline) == ("de", "Hafenstreik beendet")
+    assert translation.body == "Der Streik endete am Montag."
