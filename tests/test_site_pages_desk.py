@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
 from reversion.models import Version
 
 from articles.models import Status
@@ -181,7 +182,11 @@ def test_an_editor_publishes_from_the_form_and_the_save_is_a_revision(client, pa
         "admin:pages_page_revision", args=[pages["draft"].pk, versions.first().revision_id]
     )
     assert revision_url in history.content.decode()
-    assert client.get(revision_url).status_code == 200
+    version = client.get(revision_url)
+    assert version.status_code == 200
+    assertContains(version, '<dd class="revision-fields__body">Who we are, now.</dd>', html=True)
+    assertContains(version, "title, address and text")
+    assertNotContains(version, "Bylines")
 
 
 def test_a_translation_starts_from_its_original_in_the_other_language(client, pages):
